@@ -1,0 +1,72 @@
+"""scaleweave: multi-scale modeling with checked bridges and error bars.
+
+Models live at one scale (:class:`Model` with unit-carrying :class:`Port` s); a
+:class:`Study` joins them into a checked graph (hierarchical coupling); a
+:class:`Coupler` advances time-stepping :class:`Submodel` s together with their own
+steps (concurrent coupling); bridges report :class:`Validity` diagnostics; cases
+write ``result.nc`` and ``summary.json`` through :func:`run_case`.
+
+Names are imported lazily so that ``import scaleweave`` and the CLI start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from scaleweave._version import __version__
+
+_EXPORTS = {
+    "Model": "scaleweave.core.model",
+    "Port": "scaleweave.core.model",
+    "FunctionModel": "scaleweave.core.model",
+    "model_from_function": "scaleweave.core.model",
+    "Study": "scaleweave.core.study",
+    "StudyResult": "scaleweave.core.study",
+    "Link": "scaleweave.core.study",
+    "Coupler": "scaleweave.core.coupler",
+    "CouplerStats": "scaleweave.core.coupler",
+    "Exchange": "scaleweave.core.coupler",
+    "Submodel": "scaleweave.core.coupler",
+    "Waveform": "scaleweave.core.waveform",
+    "LinearWaveform": "scaleweave.core.waveform",
+    "HermiteWaveform": "scaleweave.core.waveform",
+    "HoldWaveform": "scaleweave.core.waveform",
+    "Parameter": "scaleweave.core.parameters",
+    "ParameterValues": "scaleweave.core.parameters",
+    "resolve_parameters": "scaleweave.core.parameters",
+    "read_config": "scaleweave.core.parameters",
+    "ReferenceCheck": "scaleweave.core.checks",
+    "Validity": "scaleweave.core.checks",
+    "CaseResult": "scaleweave.core.results",
+    "Output": "scaleweave.core.results",
+    "write_result": "scaleweave.core.results",
+    "ureg": "scaleweave.core.units",
+    "Quantity": "scaleweave.core.units",
+    "Case": "scaleweave.cases.base",
+    "RunContext": "scaleweave.cases.base",
+    "run_case": "scaleweave.runner",
+    "build_report": "scaleweave.report",
+    "ConfigError": "scaleweave.errors",
+    "CouplingError": "scaleweave.errors",
+    "ModelError": "scaleweave.errors",
+    "NonFiniteError": "scaleweave.errors",
+    "StabilityError": "scaleweave.errors",
+    "UnitError": "scaleweave.errors",
+    "ValidityWarning": "scaleweave.errors",
+    "MissingExtraError": "scaleweave.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'scaleweave' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

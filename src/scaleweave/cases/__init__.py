@@ -1,0 +1,39 @@
+"""The essay's applications, one module each, registered lazily by name.
+
+The CLI lists cases from :data:`CASES` without importing them, so it starts fast
+and a case's heavy libraries load only when that case runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+
+from scaleweave.errors import ConfigError
+
+__all__ = ["CASES", "load_case"]
+
+#: name -> (module:Class, one-line description). Keep sorted by name.
+CASES: dict[str, tuple[str, str]] = {
+    "multirate": (
+        "scaleweave.cases.multirate:MultirateChainCase",
+        "Crack-tip time scales: a spring chain with a stiff block, single-rate vs "
+        "multi-rate velocity Verlet",
+    ),
+}
+
+
+def load_case(name: str):
+    """Return the case class registered as ``name``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown name; lists the known cases and suggests the closest.
+    """
+    if name not in CASES:
+        close = difflib.get_close_matches(name, list(CASES), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ConfigError(f"unknown case {name!r}; {hint}known cases: {', '.join(CASES)}")
+    module, cls = CASES[name][0].split(":")
+    return getattr(importlib.import_module(module), cls)

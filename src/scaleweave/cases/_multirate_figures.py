@@ -1,0 +1,74 @@
+"""Figures of the ``multirate`` case (matplotlib, Agg)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
+
+__all__ = ["figures"]
+
+
+def _shade_stiff(ax, stiff: slice) -> None:
+    if stiff.stop > stiff.start:
+        # Springs start..stop-1 join masses start-1..stop-1.
+        ax.axvspan(stiff.start - 1, stiff.stop - 1, color="#f4a261", alpha=0.25, lw=0,
+                   label="stiff block")
+
+
+def figures(ds: xr.Dataset, stiff: slice, macro_dt: float, substeps: int, dt_crit: float,
+            energy_single_rate: np.ndarray, t_end: float) -> dict[str, Figure]:
+    """Build the case's figures; the first is the headline."""
+    out: dict[str, Figure] = {}
+    i = ds["mass_index"].values
+
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 6.2), constrained_layout=True)
+    _shade_stiff(ax1, stiff)
+    ax1.plot(i, ds["x_initial"], color="0.7", lw=1, label="initial pulse")
+    ax1.plot(i, ds["x_exact"], color="k", lw=2.2, label="exact (normal modes)")
+    ax1.plot(i, ds["x_multirate"], "--", color="#1f77b4", lw=1.6,
+             label=f"multi-rate H = {macro_dt:g} s ({macro_dt / dt_crit:.1f} dt_crit), "
+                   f"{substeps} substeps")
+    ax1.plot(i, ds["x_single_rate"], ":", color="#d62728", lw=1.6,
+             label=f"single-rate dt = {ds.attrs['single_rate_dt_s']:.3g} s")
+    ax1.set_xlabel("mass index")
+    ax1.set_ylabel("displacement x [m]")
+    ax1.set_title(f"Chain at t = {t_end:g} s")
+    ax1.legend(fontsize=8, loc="upper right")
+    e = ds["energy_multirate"].values
+    ax2.plot(ds["time"], e / e[0] - 1.0, color="#1f77b4", label="multi-rate")
+    t_sr = np.linspace(0.0, t_end, energy_single_rate.size)
+    ax2.plot(t_sr, energy_single_rate / energy_single_rate[0] - 1.0, color="#d62728",
+             alpha=0.8, label="single-rate")
+    ax2.set_xlabel("time t [s]")
+    ax2.set_ylabel("relative energy error E/E0 - 1")
+    ax2.legend(fontsize=8)
+    out["chain"] = fig
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.2), constrained_layout=True)
+    h = ds["macro_dt"].values
+    err = ds["error_vs_macro_dt"].values
+    ax.loglog(h, err, "o-", color="#1f77b4", label="multi-rate")
+    ax.loglog(h, err[0] * (h / h[0]) ** 2, "k--", lw=1, label="slope 2")
+    ax.set_xlabel("macro step H [s]")
+    ax.set_ylabel("||x - x_exact|| / ||x0||")
+    ax.set_title("Second-order convergence")
+    ax.legend()
+    out["convergence"] = fig
+
+    fig, ax = plt.subplots(figsize=(6, 4.2), constrained_layout=True)
+    eb = ds["energy_below_dt_crit"].values
+    ea = ds["energy_above_dt_crit"].values
+    ax.semilogy(np.arange(eb.size), eb / eb[0], label="0.98 dt_crit (bounded)")
+    ax.semilogy(np.arange(ea.size), ea / ea[0], label="1.02 dt_crit (unstable)")
+    ax.set_xlabel("step")
+    ax.set_ylabel("E / E0")
+    ax.set_title(f"Single-rate Verlet around dt_crit = {dt_crit:.4g} s")
+    ax.legend()
+    out["stability"] = fig
+    return out

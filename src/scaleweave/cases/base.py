@@ -1,0 +1,88 @@
+"""What a case is: parameters with units, wiring of models and bridges, reference checks.
+
+How to write a case
+-------------------
+1. Subclass :class:`Case` in ``scaleweave/cases/<name>.py``; set ``name``, ``title``,
+   ``description`` (one line for ``scaleweave list``), ``parameters`` (a tuple of
+   :class:`~scaleweave.core.parameters.Parameter`) and ``quick`` (overrides for the
+   fast gallery run).
+2. List the optional modules it needs in ``requires`` as ``(module, extra)`` pairs; a
+   missing one stops the case with one line naming the extra to install.
+3. Implement :meth:`Case.run`, which receives SI parameter values and a
+   :class:`RunContext`, wires engines and bridges, and returns a
+   :class:`~scaleweave.core.results.CaseResult` with its reference checks.
+4. Register it in :data:`scaleweave.cases.CASES` (``name -> "module:Class"``), so the
+   CLI lists it without importing it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from scaleweave.core.parameters import Parameter, ParameterValues
+from scaleweave.core.results import CaseResult
+from scaleweave.errors import MissingExtraError
+
+__all__ = ["Case", "RunContext"]
+
+
+@dataclass
+class RunContext:
+    """How a case is being run (not what it computes).
+
+    Attributes
+    ----------
+    seed : int
+        Root seed; derive child seeds with ``numpy.random.SeedSequence(seed).spawn``.
+    quick : bool
+        The gallery's fast mode.
+    samples : int or None
+        Ensemble size requested with ``--samples``.
+    workers : int or None
+        Local workers requested with ``--workers``.
+    scheduler : str or None
+        Dask scheduler address from ``--scheduler``.
+    quiet : bool
+        No progress bars.
+    """
+
+    seed: int = 0
+    quick: bool = False
+    samples: int | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+    quiet: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def rng(self, *key: int) -> np.random.Generator:
+        """A generator for a named stream: independent of run order and worker count."""
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+
+
+class Case:
+    """A runnable study from the essay; data + wiring + reference checks."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    parameters: ClassVar[tuple[Parameter, ...]] = ()
+    quick: ClassVar[dict[str, Any]] = {}
+    requires: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    @classmethod
+    def check_requirements(cls) -> None:
+        """Raise :class:`MissingExtraError` naming the extra for a missing module."""
+        for module, extra in cls.requires:
+            if importlib.util.find_spec(module) is None:
+                raise MissingExtraError(
+                    f"case {cls.name!r} needs the optional package {module!r}: "
+                    f"pip install 'scaleweave[{extra}]'"
+                )
+
+    def run(self, params: ParameterValues, ctx: RunContext) -> CaseResult:
+        """Compute the case; ``params`` holds SI magnitudes by name."""
+        raise NotImplementedError

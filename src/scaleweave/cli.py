@@ -1,0 +1,202 @@
+"""The ``scaleweave`` command: list, run, report, bench.
+
+Exit codes: 0 ok; 1 a failure inside a model (message; traceback with ``--debug``);
+2 bad input (one line, no traceback); 130 interrupted. Heavy libraries are imported
+only by the command and case that need them, so ``scaleweave list`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+EPILOG = """\
+examples:
+  scaleweave list
+  scaleweave run multirate --quick --out results
+  scaleweave run multirate --set macro_dt="0.25 s" --set substeps=8
+  scaleweave run all --quick --out results      # the gallery, then results/index.html
+  scaleweave report results
+  scaleweave bench coupler_overhead
+
+Parameter values take units: --set macro_dt="250 ms". A TOML file given with
+--config holds NAME = VALUE lines (values with units as strings, e.g. "0.5 s");
+for 'run all', put each case's values under a [CASE] table.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    from scaleweave._version import __version__
+
+    p = argparse.ArgumentParser(
+        prog="scaleweave",
+        description="Multi-scale modeling: models at one scale each, joined by checked "
+                    "bridges, with error bars.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"scaleweave {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("list", help="list the cases, one line each")
+
+    r = sub.add_parser(
+        "run", help="run a case (or 'all') and write OUT/CASE/{result.nc,summary.json,*.png}",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("case", help="case name from 'scaleweave list', or 'all'")
+    r.add_argument("--quick", action="store_true", help="fast settings (the gallery)")
+    r.add_argument("--out", default="results", metavar="DIR",
+                   help="results folder (default: results)")
+    r.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="sets",
+                   help="set a parameter; values may carry units: --set macro_dt='0.5 s'")
+    r.add_argument("--config", metavar="FILE.toml", help="parameters from a TOML file")
+    r.add_argument("--samples", type=int, metavar="N", help="ensemble size for uncertain inputs")
+    r.add_argument("--seed", type=int, default=0, metavar="N", help="root random seed (0)")
+    r.add_argument("--workers", type=int, metavar="N", help="local worker processes")
+    r.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    r.add_argument("--no-report", action="store_true", help="do not rebuild OUT/index.html")
+
+    rep = sub.add_parser("report", help="write DIR/index.html over every case in DIR")
+    rep.add_argument("dir", metavar="DIR")
+    rep.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+
+    b = sub.add_parser("bench", help="run a benchmark from benchmarks/ (or 'all')")
+    b.add_argument("name", help="benchmark name, or 'all'")
+    b.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    return p
+
+
+def _cmd_list() -> int:
+    from scaleweave.cases import CASES
+
+    width = max(len(n) for n in CASES)
+    for name, (_, line) in CASES.items():
+        print(f"{name:<{width}}  {line}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from scaleweave.cases import CASES, load_case
+    from scaleweave.core.parameters import read_config
+    from scaleweave.errors import ConfigError
+    from scaleweave.runner import check_writable, config_for_case, run_case
+
+    for flag in ("samples", "workers"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise ConfigError(f"--{flag} must be a positive integer, got {value}")
+    names = list(CASES) if args.case == "all" else [args.case]
+    if args.case != "all":
+        load_case(args.case)  # an unknown name fails here, with suggestions
+    config = read_config(args.config) if args.config else {}
+    check_writable(args.out)
+    if args.case == "all" and args.sets:
+        from scaleweave.core.parameters import parse_assignment
+
+        for text in args.sets:
+            pname = parse_assignment(text)[0]
+            if not any(pname in {p.name for p in load_case(n).parameters} for n in names):
+                raise ConfigError(f"--set {pname}: no case has a parameter {pname!r}")
+    failed = []
+    for name in names:
+        sets = args.sets
+        if args.case == "all":
+            own = {p.name for p in load_case(name).parameters}
+            sets = [s for s in args.sets if s.split("=", 1)[0].strip() in own]
+        folder = run_case(
+            name, out=args.out, overrides=sets,
+            config=config_for_case(config, name, list(CASES), single=args.case != "all"),
+            config_origin=str(args.config or "config"), quick=args.quick, seed=args.seed,
+            samples=args.samples, workers=args.workers, scheduler=args.scheduler,
+            quiet=args.quiet,
+        )
+        status = _status_line(folder)
+        if "FAILED" in status:
+            failed.append(name)
+        if not args.quiet:
+            print(status)
+    if not args.no_report:
+        from scaleweave.report import build_report
+
+        page = build_report(args.out)
+        if not args.quiet:
+            print(f"report: {page}")
+    if failed:
+        print(f"scaleweave: reference checks failed in: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _status_line(folder: Path) -> str:
+    import json
+
+    s = json.loads((folder / "summary.json").read_text())
+    refs = s["references"]
+    n_ok = sum(r["passed"] for r in refs)
+    bad_validity = sum(not v["ok"] for v in s["validity"])
+    flag = "ok" if n_ok == len(refs) else "FAILED"
+    extra = f", {bad_validity} validity diagnostics outside limits" if bad_validity else ""
+    return (f"{s['case']}: {flag} - {n_ok}/{len(refs)} reference checks passed{extra} "
+            f"({s['runtime_s']:.1f} s) -> {folder}")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from scaleweave.errors import ConfigError
+    from scaleweave.report import build_report
+
+    if not Path(args.dir).is_dir():
+        raise ConfigError(f"no results folder {args.dir!r}: run 'scaleweave run CASE --out "
+                          f"{args.dir}' first")
+    print(build_report(args.dir))
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from scaleweave.bench import run_benchmarks
+
+    return run_benchmarks(args.name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``scaleweave`` command; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    debug = getattr(args, "debug", False)
+    try:
+        if args.command == "list":
+            return _cmd_list()
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "report":
+            return _cmd_report(args)
+        return _cmd_bench(args)
+    except KeyboardInterrupt:
+        print("scaleweave: interrupted; no partial results were kept", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from scaleweave.errors import ConfigError
+
+        if isinstance(exc, ConfigError):
+            print(f"scaleweave: error: {exc}", file=sys.stderr)
+            if debug:
+                raise
+            return 2
+        if debug:
+            raise
+        print(f"scaleweave: failed: {exc}", file=sys.stderr)
+        print("  (run again with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,280 @@
+"""Models that live at one scale: ports with units, and the boundary checks.
+
+A :class:`Model` declares its named input and output :class:`Port` s, each with a
+physical unit and a shape, plus the model's characteristic length and time. Its
+kernel, :meth:`Model._run`, receives and returns plain SI magnitudes (floats or
+NumPy arrays); :meth:`Model.evaluate` owns the boundary: it checks that every input
+is there, converts quantities given in other compatible units, and refuses outputs
+that are missing, of the wrong shape, or not finite.
+
+How to write a model
+--------------------
+1. Subclass :class:`Model`; set ``inputs`` and ``outputs`` to tuples of ports and
+   ``length_scale`` / ``time_scale`` (SI) as class attributes or in ``__init__``.
+2. Implement ``_run(self, inputs) -> dict``: ``inputs`` maps port names to SI
+   magnitudes; return a dict with one SI magnitude per output port.
+3. Tag an input with ``driving_force="electric_field"`` (or any name) when the model
+   applies an external driving force through it; a study refuses to apply the same
+   force at two scales.
+Or wrap a plain function with :func:`model_from_function`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pint
+
+from scaleweave.core.units import check_same_dimension, to_si
+from scaleweave.errors import ConfigError, ModelError, NonFiniteError
+
+__all__ = ["FunctionModel", "Model", "Port", "model_from_function"]
+
+Shape = tuple[int | str, ...] | None
+
+
+@dataclass(frozen=True)
+class Port:
+    """A named, typed connection point of a model.
+
+    Parameters
+    ----------
+    name : str
+        Port name; models are joined by these names.
+    unit : str
+        Physical unit understood by pint (``"eV"``, ``"S/m"``, ``""`` for dimensionless).
+        The kernel always sees SI base units of the same dimension.
+    shape : tuple or None
+        ``()`` for a scalar; integers for fixed sizes, strings for sizes named
+        elsewhere (checked for consistency only where both sides are integers);
+        ``None`` for any shape.
+    description : str
+        One line for humans (shown in reports and errors).
+    driving_force : str or None
+        On an input: the name of the external driving force this port applies
+        (``"electric_field"``). Used to catch double counting across scales.
+    default : float or None
+        Value (in ``unit``) used when the input is not fed.
+    """
+
+    name: str
+    unit: str = ""
+    shape: Shape = ()
+    description: str = ""
+    driving_force: str | None = None
+    default: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ConfigError(f"port name {self.name!r} must be a Python identifier")
+        check_same_dimension(self.unit, self.unit, where=f"port {self.name!r}")
+
+
+def _check_shape(value: Any, shape: Shape, *, where: str) -> None:
+    if shape is None:
+        return
+    actual = np.shape(value)
+    if len(actual) != len(shape) or any(
+        isinstance(s, int) and s != a for s, a in zip(shape, actual, strict=False)
+    ):
+        raise ConfigError(f"{where}: shape {actual} does not match the declared shape {shape}")
+
+
+def _first_bad(value: Any) -> float | None:
+    """Return the first non-finite entry of ``value`` or None if all are finite."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "fc":
+        return None
+    bad = ~np.isfinite(arr)
+    if not bad.any():
+        return None
+    return complex(arr[bad].flat[0]) if arr.dtype.kind == "c" else float(arr[bad].flat[0])
+
+
+class Model:
+    """A model at one scale: ports in, ports out, SI kernel inside.
+
+    Attributes
+    ----------
+    inputs, outputs : tuple of Port
+        The declared ports.
+    length_scale : float
+        Characteristic length (m) of what the model resolves.
+    time_scale : float
+        Characteristic time (s) of what the model resolves.
+    name : str
+        Default instance name in a study.
+    """
+
+    inputs: ClassVar[tuple[Port, ...]] = ()
+    outputs: ClassVar[tuple[Port, ...]] = ()
+    length_scale: float = math.nan
+    time_scale: float = math.nan
+    name: str = "model"
+
+    def input_port(self, name: str) -> Port:
+        """Return the input port called ``name`` (KeyError if absent)."""
+        for p in self.inputs:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def output_port(self, name: str) -> Port:
+        """Return the output port called ``name`` (KeyError if absent)."""
+        for p in self.outputs:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def _run(self, inputs: dict[str, Any]) -> Mapping[str, Any]:
+        raise NotImplementedError(f"{type(self).__name__} must implement _run(inputs)")
+
+    def evaluate(self, inputs: Mapping[str, Any], *, label: str | None = None) -> dict[str, Any]:
+        """Run the model on checked inputs and return checked SI outputs.
+
+        Parameters
+        ----------
+        inputs : mapping
+            Port name -> value. A :class:`pint.Quantity` is converted to SI after a
+            dimension check; a bare number or array is taken as already SI. Missing
+            inputs with a ``default`` use it.
+        label : str, optional
+            Instance name for messages (defaults to ``self.name``).
+
+        Returns
+        -------
+        dict
+            Output port name -> SI magnitude.
+
+        Raises
+        ------
+        ConfigError
+            Missing or unknown input, wrong unit dimension, wrong shape.
+        NonFiniteError
+            An output contains NaN or infinity (names model, port and value).
+        ModelError
+            The kernel raised; the original error is chained.
+        """
+        who = label or self.name
+        known = {p.name for p in self.inputs}
+        unknown = sorted(set(inputs) - known)
+        if unknown:
+            raise ConfigError(
+                f"model {who!r} has no input port {unknown[0]!r}; inputs are {sorted(known)}"
+            )
+        si: dict[str, Any] = {}
+        for port in self.inputs:
+            where = f"model {who!r} input {port.name!r}"
+            if port.name in inputs:
+                value = inputs[port.name]
+            elif port.default is not None:
+                value = to_si(port.default, port.unit, port.unit, where=where)
+            else:
+                raise ConfigError(f"{where} [{port.unit or 'dimensionless'}] is missing")
+            if isinstance(value, pint.Quantity):
+                value = to_si(value.magnitude, str(value.units), port.unit, where=where)
+            _check_shape(value, port.shape, where=where)
+            si[port.name] = value
+        try:
+            out = self._run(si)
+        except (ConfigError, ModelError):
+            raise
+        except Exception as exc:
+            raise ModelError(f"model {who!r} failed: {type(exc).__name__}: {exc}") from exc
+        return self._check_outputs(out, who)
+
+    def _check_outputs(self, out: Mapping[str, Any], who: str) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for port in self.outputs:
+            where = f"model {who!r} output {port.name!r}"
+            if port.name not in out:
+                raise ModelError(f"{where} was not produced by the model")
+            value = out[port.name]
+            if isinstance(value, pint.Quantity):
+                value = to_si(value.magnitude, str(value.units), port.unit, where=where)
+            bad = _first_bad(value)
+            if bad is not None:
+                raise NonFiniteError(
+                    f"{where} [{port.unit or 'dimensionless'}] is not finite: {bad}"
+                    f" (in an output of shape {np.shape(value)})"
+                )
+            _check_shape(value, port.shape, where=where)
+            result[port.name] = value
+        return result
+
+    def __repr__(self) -> str:
+        ins = ", ".join(p.name for p in self.inputs)
+        outs = ", ".join(p.name for p in self.outputs)
+        return f"<{type(self).__name__} {self.name!r}: ({ins}) -> ({outs})>"
+
+
+@dataclass
+class FunctionModel(Model):
+    """A model whose kernel is a plain function of SI keyword arguments.
+
+    Examples
+    --------
+    >>> m = FunctionModel(lambda x: {"y": 2 * x}, inputs=(Port("x", "m"),),
+    ...                   outputs=(Port("y", "m"),), name="double")
+    >>> m.evaluate({"x": 1.5})
+    {'y': 3.0}
+    """
+
+    func: Callable[..., Mapping[str, Any]]
+    inputs: tuple[Port, ...] = ()  # type: ignore[misc]
+    outputs: tuple[Port, ...] = ()  # type: ignore[misc]
+    name: str = "model"
+    length_scale: float = math.nan
+    time_scale: float = math.nan
+    doc: str = field(default="", repr=False)
+
+    def _run(self, inputs: dict[str, Any]) -> Mapping[str, Any]:
+        return self.func(**inputs)
+
+
+def model_from_function(
+    func: Callable[..., Mapping[str, Any]],
+    *,
+    inputs: Mapping[str, str | Port],
+    outputs: Mapping[str, str | Port],
+    name: str | None = None,
+    length_scale: float = math.nan,
+    time_scale: float = math.nan,
+) -> FunctionModel:
+    """Make a :class:`Model` from a function of SI keyword arguments.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(**inputs) -> {output: value}``, all SI magnitudes.
+    inputs, outputs : mapping
+        Port name -> unit string or a full :class:`Port`.
+    name : str, optional
+        Model name (default: the function's name).
+    length_scale, time_scale : float
+        Characteristic length (m) and time (s).
+
+    Examples
+    --------
+    >>> arr = model_from_function(lambda barrier: {"rate": 1e13 * 2.0 ** (-barrier / 1e-20)},
+    ...                           inputs={"barrier": "J"}, outputs={"rate": "1/s"}, name="toy")
+    >>> arr.evaluate({"barrier": 0.0})
+    {'rate': 10000000000000.0}
+    """
+
+    def as_port(key: str, spec: str | Port) -> Port:
+        return spec if isinstance(spec, Port) else Port(key, spec)
+
+    return FunctionModel(
+        func=func,
+        inputs=tuple(as_port(k, v) for k, v in inputs.items()),
+        outputs=tuple(as_port(k, v) for k, v in outputs.items()),
+        name=name or getattr(func, "__name__", "model"),
+        length_scale=length_scale,
+        time_scale=time_scale,
+        doc=func.__doc__ or "",
+    )

@@ -1,0 +1,1 @@
+"""scaleweave.execution."""

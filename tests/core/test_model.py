@@ -1,0 +1,86 @@
+"""Model boundary: inputs checked and converted, outputs checked for shape and finiteness."""
+
+import numpy as np
+import pytest
+
+from scaleweave.core.model import Model, Port, model_from_function
+from scaleweave.core.units import Quantity
+from scaleweave.errors import ConfigError, ModelError, NonFiniteError, UnitError
+
+
+def _double():
+    return model_from_function(lambda x: {"y": 2 * x}, inputs={"x": "m"},
+                               outputs={"y": "m"}, name="double")
+
+
+def test_quantity_inputs_are_converted_to_si():
+    out = _double().evaluate({"x": Quantity(3.0, "cm")})
+    assert out["y"] == pytest.approx(0.06)
+
+
+def test_wrong_dimension_input_names_model_and_port():
+    with pytest.raises(UnitError, match="model 'double' input 'x'"):
+        _double().evaluate({"x": Quantity(1.0, "s")})
+
+
+def test_missing_and_unknown_inputs():
+    with pytest.raises(ConfigError, match=r"input 'x'.*missing"):
+        _double().evaluate({})
+    with pytest.raises(ConfigError, match="no input port 'z'"):
+        _double().evaluate({"x": 1.0, "z": 2.0})
+
+
+def test_default_used_when_not_fed():
+    m = model_from_function(lambda x: {"y": x}, inputs={"x": Port("x", "eV", default=1.0)},
+                            outputs={"y": "J"})
+    assert m.evaluate({})["y"] == pytest.approx(1.602176634e-19)
+
+
+def test_nan_output_names_model_port_and_value():
+    bad = model_from_function(lambda x: {"y": np.array([1.0, np.nan])}, inputs={"x": "m"},
+                              outputs={"y": Port("y", "m", shape=(2,))}, name="leaky")
+    with pytest.raises(NonFiniteError, match=r"model 'leaky' output 'y' \[m\] is not finite: nan"):
+        bad.evaluate({"x": 1.0})
+
+
+def test_inf_output_is_refused():
+    bad = model_from_function(lambda x: {"y": np.inf}, inputs={"x": "m"}, outputs={"y": "m"})
+    with pytest.raises(NonFiniteError, match="inf"):
+        bad.evaluate({"x": 1.0})
+
+
+def test_shape_mismatch_is_refused():
+    m = model_from_function(lambda x: {"y": np.zeros(3)}, inputs={"x": "m"},
+                            outputs={"y": Port("y", "m", shape=(2,))}, name="s")
+    with pytest.raises(ConfigError, match="shape"):
+        m.evaluate({"x": 1.0})
+
+
+def test_kernel_exception_becomes_model_error():
+    def boom(x):
+        raise ZeroDivisionError("divide")
+
+    m = model_from_function(boom, inputs={"x": "m"}, outputs={"y": "m"}, name="boom")
+    with pytest.raises(ModelError, match="model 'boom' failed: ZeroDivisionError"):
+        m.evaluate({"x": 1.0})
+
+
+def test_subclass_protocol():
+    class Arrhenius(Model):
+        inputs = (Port("barrier", "eV"), Port("temperature", "K"))
+        outputs = (Port("rate", "1/s"),)
+        name = "arrhenius"
+
+        def _run(self, inputs):
+            kb = 1.380649e-23
+            return {"rate": 1e13 * np.exp(-inputs["barrier"] / (kb * inputs["temperature"]))}
+
+    rate = Arrhenius().evaluate({"barrier": Quantity(0.5, "eV"),
+                                 "temperature": Quantity(300, "K")})["rate"]
+    # 1e13 exp(-0.5 eV / (k_B 300 K)) = 3.9e4 1/s.
+    assert rate == pytest.approx(1e13 * np.exp(-0.5 / (8.617333262e-5 * 300)), rel=1e-9)
+
+
+def test_port_name_must_be_identifier():
+    with pytest.raises(ConfigError):
+        Port("not a name", "m")

@@ -1,0 +1,49 @@
+"""Units at the boundary: parsing, SI conversion, dimension errors."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scaleweave.core.units import from_si, parse_quantity, si_unit, to_si
+from scaleweave.errors import UnitError
+
+
+def test_ev_to_joule_exact():
+    # CODATA 2018: 1 eV = 1.602176634e-19 J exactly.
+    assert to_si(1.0, "eV", "J", where="x") == pytest.approx(1.602176634e-19, rel=1e-15)
+
+
+def test_offset_temperature():
+    assert to_si(25.0, "degC", "K", where="x") == pytest.approx(298.15)
+    assert from_si(298.15, "degC") == pytest.approx(25.0)
+
+
+def test_wrong_dimension_names_place_and_units():
+    with pytest.raises(UnitError, match=r"model 'kmc' input 'barrier'.*kg.*\[mass\].*eV"):
+        to_si(3.0, "kg", "eV", where="model 'kmc' input 'barrier'")
+
+
+def test_parse_quantity_bare_number_uses_default_unit():
+    assert parse_quantity("3", "m").to("m").magnitude == 3
+    assert parse_quantity(2.5, "s").to("ms").magnitude == pytest.approx(2500)
+    assert parse_quantity("0.5 fs", "s").to("s").magnitude == pytest.approx(5e-16)
+
+
+@pytest.mark.parametrize("bad", ["", "3 furlongz", "abc", "1 +"])
+def test_parse_quantity_rejects_garbage(bad):
+    with pytest.raises(UnitError):
+        parse_quantity(bad, "m")
+
+
+def test_si_unit_text():
+    assert si_unit("eV") != ""
+    assert si_unit("dimensionless") == ""
+
+
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+       st.sampled_from(["eV", "kJ/mol", "fs", "angstrom", "S/cm", "degC", "bar"]))
+def test_si_round_trip(value, unit):
+    back = from_si(to_si(value, unit, unit, where="x"), unit)
+    assert math.isclose(back, value, rel_tol=1e-12, abs_tol=1e-9)

@@ -1,0 +1,191 @@
+"""The CLI contract: commands, files written, exit codes and one-line errors."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import scaleweave.cases as cases_module
+from scaleweave.cases.base import Case
+from scaleweave.cli import main
+from scaleweave.core.model import model_from_function
+from scaleweave.core.parameters import Parameter
+from scaleweave.core.study import Study
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list(capsys):
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    assert out.startswith("multirate ")
+    assert len(out.strip().splitlines()) == len(cases_module.CASES)
+
+
+def test_run_writes_the_three_kinds_of_files_and_report(capsys, tmp_path):
+    code, _out, _ = run(capsys, "run", "multirate", "--quick", "--out", str(tmp_path), "--quiet")
+    assert code == 0
+    folder = tmp_path / "multirate"
+    assert {p.suffix for p in folder.iterdir()} >= {".nc", ".json", ".png"}
+    summary = json.loads((folder / "summary.json").read_text())
+    for key in ("case", "title", "version", "commit", "seed", "runtime_s", "parameters",
+                "outputs", "references", "validity"):
+        assert key in summary
+    for ref in summary["references"]:
+        assert set(ref) >= {"name", "value", "expected", "tolerance", "passed", "source"}
+    for v in summary["validity"]:
+        assert set(v) >= {"bridge", "diagnostic", "value", "limit", "ok"}
+    for o in summary["outputs"].values():
+        assert set(o) >= {"value", "unit", "lo", "hi"}
+    html = (tmp_path / "index.html").read_text()
+    assert 'id="multirate"' in html
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp leftovers
+
+
+def test_set_and_config(capsys, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[parameters]\nn_masses = 40\nt_end = "20 s"\n')
+    code, _, err = run(capsys, "run", "multirate", "--config", str(cfg), "--set",
+                       "macro_dt=400 ms", "--out", str(tmp_path / "r"), "--quiet", "--no-report")
+    assert code == 0, err
+    params = json.loads((tmp_path / "r/multirate/summary.json").read_text())["parameters"]
+    assert params["n_masses"]["value"] == 40
+    assert params["t_end"] == {"value": 20.0, "unit": "s"}
+    assert params["macro_dt"]["value"] == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["run", "nope"], "unknown case 'nope'; known cases: multirate"),
+    (["run", "multirat"], "did you mean 'multirate'"),
+    (["run", "multirate", "--set", "macro_td=1"], "unknown parameter 'macro_td' (--set); did "
+                                                   "you mean 'macro_dt'?"),
+    (["run", "multirate", "--set", "macro_dt=3 kg"],
+     "parameter 'macro_dt' (--set) = 3 kg has unit kg ([mass]) but expects s ([time])"),
+    (["run", "multirate", "--set", "macro_dt=-0.5"], "out of range: must be > 0 s"),
+    (["run", "multirate", "--set", "stiff_fraction=1.2"], "out of range: must be in [0, 1]"),
+    (["run", "multirate", "--set", "mass=0"], "'mass' (--set) = 0 kg is out of range"),
+    (["run", "multirate", "--set", "substeps=2"], "exceeds its explicit stability limit"),
+    (["run", "multirate", "--samples", "0"], "--samples must be a positive integer"),
+])
+def test_bad_input_is_one_line_exit_2(capsys, tmp_path, argv, message):
+    code, _out, err = run(capsys, *argv, "--out", str(tmp_path), "--quiet")
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "multirate").exists()
+
+
+def test_malformed_toml_names_file_and_line(capsys, tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("n_masses = 40\nt_end = = 2\n")
+    code, _, err = run(capsys, "run", "multirate", "--config", str(cfg), "--out", str(tmp_path))
+    assert code == 2 and "bad.toml" in err and "line 2" in err
+
+
+def test_unknown_toml_key(capsys, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("n_mases = 40\n")
+    code, _, err = run(capsys, "run", "multirate", "--config", str(cfg), "--out", str(tmp_path))
+    assert code == 2 and "unknown parameter 'n_mases'" in err and "'n_masses'" in err
+
+
+def test_unwritable_out(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run(capsys, "run", "multirate", "--out", str(blocker / "sub"))
+    assert code == 2 and "cannot write results to" in err
+
+
+class NaNCase(Case):
+    name = "nan-case"
+    title = "A model that returns NaN"
+    parameters = (Parameter("x", 1.0, "m"),)
+
+    def run(self, params, ctx):
+        src = model_from_function(lambda x: {"y": np.array([x, np.nan])}, inputs={"x": "m"},
+                                  outputs={"y": "m"}, name="leaky")
+        Study([src]).run({"leaky.x": params["x"]})
+        raise AssertionError("unreachable")
+
+
+class InterruptedCase(NaNCase):
+    name = "interrupted"
+
+    def run(self, params, ctx):
+        raise KeyboardInterrupt
+
+
+@pytest.fixture
+def fake_cases(monkeypatch):
+    registry = {"nan-case": NaNCase, "interrupted": InterruptedCase}
+    original = cases_module.load_case
+    monkeypatch.setitem(cases_module.CASES, "nan-case", ("x:y", "NaN"))
+    monkeypatch.setitem(cases_module.CASES, "interrupted", ("x:y", "Ctrl-C"))
+    monkeypatch.setattr(cases_module, "load_case",
+                        lambda name: registry[name] if name in registry else original(name))
+
+
+def test_nan_from_a_model_exit_1_and_no_files(capsys, tmp_path, fake_cases):
+    code, _, err = run(capsys, "run", "nan-case", "--out", str(tmp_path), "--quiet")
+    assert code == 1
+    assert "model 'leaky' output 'y' [m] is not finite: nan" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_nan_with_debug_shows_traceback(tmp_path, fake_cases):
+    from scaleweave.errors import NonFiniteError
+
+    with pytest.raises(NonFiniteError):
+        main(["run", "nan-case", "--out", str(tmp_path), "--debug"])
+
+
+def test_ctrl_c_exit_130_keeps_nothing(capsys, tmp_path, fake_cases):
+    code, _, err = run(capsys, "run", "interrupted", "--out", str(tmp_path), "--quiet")
+    assert code == 130 and "interrupted" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_run_keeps_previous_good_result(capsys, tmp_path, fake_cases, monkeypatch):
+    assert run(capsys, "run", "multirate", "--quick", "--out", str(tmp_path), "--quiet")[0] == 0
+    before = (tmp_path / "multirate/summary.json").read_text()
+    import xarray
+
+    def crash(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xarray.Dataset, "to_netcdf", crash)
+    code, _, _ = run(capsys, "run", "multirate", "--quick", "--out", str(tmp_path), "--quiet")
+    assert code == 130
+    assert (tmp_path / "multirate/summary.json").read_text() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_report_command(capsys, tmp_path):
+    code, _, err = run(capsys, "report", str(tmp_path / "missing"))
+    assert code == 2 and "no results folder" in err
+
+
+def test_help_mentions_examples(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--help"])
+    assert exc.value.code == 0
+    assert "--set macro_dt" in capsys.readouterr().out
+
+
+def test_console_script_starts_without_heavy_imports():
+    code = ("import sys, scaleweave.cli as c; c.main(['list']); "
+            "heavy = {'numpy', 'scipy', 'xarray', 'pint', 'matplotlib', 'numba'} & "
+            "set(sys.modules); print(sorted(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]
+                                                                          / "src")})
+    assert out.stdout.strip().splitlines()[-1] == "[]"
