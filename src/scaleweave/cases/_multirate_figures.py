@@ -22,7 +22,8 @@ def _shade_stiff(ax, stiff: slice) -> None:
 
 
 def figures(ds: xr.Dataset, stiff: slice, macro_dt: float, substeps: int, dt_crit: float,
-            energy_single_rate: np.ndarray, t_end: float) -> dict[str, Figure]:
+            energy_single_rate: np.ndarray, t_end: float, growth_per_step: float
+            ) -> dict[str, Figure]:
     """Build the case's figures; the first is the headline."""
     out: dict[str, Figure] = {}
     i = ds["mass_index"].values
@@ -61,14 +62,22 @@ def figures(ds: xr.Dataset, stiff: slice, macro_dt: float, substeps: int, dt_cri
     ax.legend()
     out["convergence"] = fig
 
-    fig, ax = plt.subplots(figsize=(6, 4.2), constrained_layout=True)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.8), constrained_layout=True)
     eb = ds["energy_below_dt_crit"].values
     ea = ds["energy_above_dt_crit"].values
-    ax.semilogy(np.arange(eb.size), eb / eb[0], label="0.98 dt_crit (bounded)")
-    ax.semilogy(np.arange(ea.size), ea / ea[0], label="1.02 dt_crit (unstable)")
-    ax.set_xlabel("step")
-    ax.set_ylabel("E / E0")
-    ax.set_title(f"Single-rate Verlet around dt_crit = {dt_crit:.4g} s")
-    ax.legend()
+    ax1.plot(np.arange(eb.size), eb / eb[0], color="#1f77b4")
+    ax1.set_ylim(0.0, max(1.5, 1.1 * float(np.max(eb / eb[0]))))
+    ax1.set_xlabel("step")
+    ax1.set_ylabel("E / E0")
+    ax1.set_title("dt = 0.98 dt_crit: bounded", fontsize=10)
+    steps = np.arange(ea.size)
+    ax2.semilogy(steps, ea / ea[0], color="#d62728", label="measured")
+    ax2.semilogy(steps, growth_per_step ** steps * ea[-1] / ea[0] / growth_per_step ** steps[-1],
+                 "k--", lw=1, label=f"|lambda|^2n, |lambda|^2 = {growth_per_step:.4g}")
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("E / E0")
+    ax2.set_title("dt = 1.02 dt_crit: exponential growth", fontsize=10)
+    ax2.legend(fontsize=8)
+    fig.suptitle(f"Single-rate Verlet around dt_crit = 2/omega_max = {dt_crit:.4g} s")
     out["stability"] = fig
     return out

@@ -327,6 +327,8 @@ class Coupler:
     def _check_finite(self, t: float) -> None:
         for sub in self.order:
             for port, value in sub.export().items():
+                if isinstance(value, float) and math.isfinite(value):
+                    continue  # scalar fast path (numpy float64 is a float)
                 bad = _first_bad(value)
                 if bad is not None:
                     raise NonFiniteError(

@@ -46,8 +46,9 @@ class Waveform:
 
     def covers(self, t: float) -> bool:
         """True if the waveform may be read at ``t``."""
-        span = max(self.t1 - self.t0, 1.0)
-        return self.t0 - _EPS * span <= t <= self.t1 + _EPS * span
+        span = self.t1 - self.t0
+        tol = _EPS * (span if span > 1.0 else 1.0)
+        return self.t0 - tol <= t <= self.t1 + tol
 
     def _check(self, t: float) -> None:
         if not self.covers(t):
@@ -57,6 +58,11 @@ class Waveform:
             )
 
     def __call__(self, t: float) -> Any:
+        self._check(t)
+        return self.at(t)
+
+    def at(self, t: float) -> Any:
+        """Value at ``t`` without the interval check (the caller checked :meth:`covers`)."""
         raise NotImplementedError
 
 
@@ -69,8 +75,7 @@ class HoldWaveform(Waveform):
         super().__init__(t0, t0)
         self.y0 = y0
 
-    def __call__(self, t: float) -> Any:
-        self._check(t)
+    def at(self, t: float) -> Any:
         return self.y0
 
 
@@ -88,11 +93,13 @@ class LinearWaveform(Waveform):
 
     def __init__(self, t0: float, y0: Any, t1: float, y1: Any) -> None:
         super().__init__(t0, t1)
-        self.y0 = y0
-        self.slope = (np.asarray(y1) - np.asarray(y0)) / (t1 - t0)
+        if isinstance(y0, float) and isinstance(y1, float):  # scalars: plain float math
+            self.y0, self.slope = float(y0), (float(y1) - float(y0)) / (t1 - t0)
+        else:
+            self.y0 = y0
+            self.slope = (np.asarray(y1) - np.asarray(y0)) / (t1 - t0)
 
-    def __call__(self, t: float) -> Any:
-        self._check(t)
+    def at(self, t: float) -> Any:
         return self.y0 + self.slope * (t - self.t0)
 
 
@@ -115,8 +122,7 @@ class HermiteWaveform(Waveform):
         self.y0, self.y1 = np.asarray(y0), np.asarray(y1)
         self.m0, self.m1 = np.asarray(dy0) * self.h, np.asarray(dy1) * self.h
 
-    def __call__(self, t: float) -> Any:
-        self._check(t)
+    def at(self, t: float) -> Any:
         s = (t - self.t0) / self.h
         s2, s3 = s * s, s * s * s
         return ((2 * s3 - 3 * s2 + 1) * self.y0 + (s3 - 2 * s2 + s) * self.m0

@@ -215,6 +215,10 @@ class ChainSegment(Submodel):
         # Preallocated buffers: displacement with ghost neighbours, and spring tensions.
         self._ext = np.zeros(self.m.size + 2)
         self._tension = np.empty(self.m.size + 1)
+        self._acc = np.empty(self.m.size)
+        self._tmp = np.empty(self.m.size)
+        self._views = (self._ext[1:-1], self._ext[1:], self._ext[:-1],
+                       self._tension[1:], self._tension[:-1])
 
     def stability_limit(self) -> float:
         """``2 / omega_max`` of the block with its neighbours held fixed (s)."""
@@ -230,11 +234,12 @@ class ChainSegment(Submodel):
         return {"x_first": self.v[0], "x_last": self.v[-1]}
 
     def _accel(self, left: float, right: float) -> np.ndarray:
-        ext, ten = self._ext, self._tension
-        ext[0], ext[1:-1], ext[-1] = left, self.x, right
-        np.subtract(ext[1:], ext[:-1], out=ten)
+        ext, ten, a = self._ext, self._tension, self._acc
+        inner, ext_hi, ext_lo, ten_hi, ten_lo = self._views
+        ext[0], inner[:], ext[-1] = left, self.x, right
+        np.subtract(ext_hi, ext_lo, out=ten)
         ten *= self.k
-        a = ten[1:] - ten[:-1]
+        np.subtract(ten_hi, ten_lo, out=a)
         a *= self.inv_m
         return a
 
@@ -256,26 +261,37 @@ class ChainSegment(Submodel):
         h = (t1 - t0) / n_sub
         if self.a is None:
             self.a = self._accel(*self._neighbours(boundary, t0))
+        # Waveforms cover an interval from t0: covering t1 means covering every substep.
+        reaches_end = True
+        for w in boundary.values():
+            if not w.covers(t1):
+                reaches_end = False
+        if not reaches_end and n_sub > 1:
+            raise ModelError(
+                f"submodel {self.name!r} would need a partner's state inside the macro step "
+                f"before that partner advanced: give it one step per macro step or "
+                f"advance the partner first"
+            )
+        wl = None if self.left_wall else boundary["x_left"]
+        wr = None if self.right_wall else boundary["x_right"]
+        half = 0.5 * h
+        x, v, tmp, mul = self.x, self.v, self._tmp, np.multiply
         for j in range(n_sub):
             t_next = t0 + (j + 1) * h
-            self.v += 0.5 * h * self.a
-            self.x += h * self.v
-            if all(w.covers(t_next) for w in boundary.values()):
-                self.a = self._accel(*self._neighbours(boundary, t_next))
-                self.v += 0.5 * h * self.a
-            elif j == n_sub - 1:
+            v += mul(self.a, half, out=tmp)
+            x += mul(v, h, out=tmp)
+            if reaches_end:
+                self.a = self._accel(0.0 if wl is None else wl.at(t_next),
+                                     0.0 if wr is None else wr.at(t_next))
+                v += mul(self.a, half, out=tmp)
+            else:
                 self.pending = True
                 self._h_pending = h
-            else:
-                raise ModelError(
-                    f"submodel {self.name!r} would need a partner's state inside the macro step "
-                    f"before that partner advanced: give it one step per macro step or "
-                    f"advance the partner first"
-                )
         self.work += n_sub * self.m.size
 
     def synchronize(self, t1: float, boundary: Mapping[str, Any]) -> None:
         if self.pending:
-            self.a = self._accel(*self._neighbours(boundary, None))
-            self.v += 0.5 * self._h_pending * self.a
+            self.a = self._accel(0.0 if self.left_wall else boundary["x_left"],
+                                 0.0 if self.right_wall else boundary["x_right"])
+            self.v += np.multiply(self.a, 0.5 * self._h_pending, out=self._tmp)
             self.pending = False

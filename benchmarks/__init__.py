@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks: ours against a peer on the same input (``scaleweave bench NAME``)."""
