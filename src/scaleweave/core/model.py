@@ -84,6 +84,10 @@ def _check_shape(value: Any, shape: Shape, *, where: str) -> None:
         raise ConfigError(f"{where}: shape {actual} does not match the declared shape {shape}")
 
 
+def _lead(lead: tuple[int, ...], shape: Shape) -> Shape:
+    return None if shape is None else (*lead, *shape)
+
+
 def _first_bad(value: Any) -> float | None:
     """Return the first non-finite entry of ``value`` or None if all are finite."""
     arr = np.asarray(value)
@@ -108,6 +112,9 @@ class Model:
         Characteristic time (s) of what the model resolves.
     name : str
         Default instance name in a study.
+    vectorized : bool
+        True if ``_run`` accepts a leading sample axis on every input (then an
+        ensemble is evaluated in one call instead of one call per sample).
     """
 
     inputs: ClassVar[tuple[Port, ...]] = ()
@@ -115,6 +122,7 @@ class Model:
     length_scale: float = math.nan
     time_scale: float = math.nan
     name: str = "model"
+    vectorized: bool = False
 
     def input_port(self, name: str) -> Port:
         """Return the input port called ``name`` (KeyError if absent)."""
@@ -133,7 +141,8 @@ class Model:
     def _run(self, inputs: dict[str, Any]) -> Mapping[str, Any]:
         raise NotImplementedError(f"{type(self).__name__} must implement _run(inputs)")
 
-    def evaluate(self, inputs: Mapping[str, Any], *, label: str | None = None) -> dict[str, Any]:
+    def evaluate(self, inputs: Mapping[str, Any], *, label: str | None = None,
+                 batch: int | None = None) -> dict[str, Any]:
         """Run the model on checked inputs and return checked SI outputs.
 
         Parameters
@@ -144,6 +153,10 @@ class Model:
             inputs with a ``default`` use it.
         label : str, optional
             Instance name for messages (defaults to ``self.name``).
+        batch : int, optional
+            Evaluate ``batch`` samples at once: every input and output carries a
+            leading sample axis of that length. A model that is not ``vectorized`` is
+            called once per sample.
 
         Returns
         -------
@@ -160,6 +173,12 @@ class Model:
             The kernel raised; the original error is chained.
         """
         who = label or self.name
+        if batch is not None and not self.vectorized:
+            rows = [self.evaluate({k: v[i] for k, v in inputs.items()}, label=label)
+                    for i in range(batch)]
+            return {p.name: np.stack([np.asarray(r[p.name]) for r in rows])
+                    for p in self.outputs}
+        lead: tuple[int, ...] = () if batch is None else (batch,)
         known = {p.name for p in self.inputs}
         unknown = sorted(set(inputs) - known)
         if unknown:
@@ -177,7 +196,7 @@ class Model:
                 raise ConfigError(f"{where} [{port.unit or 'dimensionless'}] is missing")
             if isinstance(value, pint.Quantity):
                 value = to_si(value.magnitude, str(value.units), port.unit, where=where)
-            _check_shape(value, port.shape, where=where)
+            _check_shape(value, _lead(lead, port.shape), where=where)
             si[port.name] = value
         try:
             out = self._run(si)
@@ -185,9 +204,10 @@ class Model:
             raise
         except Exception as exc:
             raise ModelError(f"model {who!r} failed: {type(exc).__name__}: {exc}") from exc
-        return self._check_outputs(out, who)
+        return self._check_outputs(out, who, lead)
 
-    def _check_outputs(self, out: Mapping[str, Any], who: str) -> dict[str, Any]:
+    def _check_outputs(self, out: Mapping[str, Any], who: str,
+                       lead: tuple[int, ...] = ()) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for port in self.outputs:
             where = f"model {who!r} output {port.name!r}"
@@ -202,7 +222,7 @@ class Model:
                     f"{where} [{port.unit or 'dimensionless'}] is not finite: {bad}"
                     f" (in an output of shape {np.shape(value)})"
                 )
-            _check_shape(value, port.shape, where=where)
+            _check_shape(value, _lead(lead, port.shape), where=where)
             result[port.name] = value
         return result
 
@@ -230,6 +250,7 @@ class FunctionModel(Model):
     name: str = "model"
     length_scale: float = math.nan
     time_scale: float = math.nan
+    vectorized: bool = False
     doc: str = field(default="", repr=False)
 
     def _run(self, inputs: dict[str, Any]) -> Mapping[str, Any]:
@@ -244,6 +265,7 @@ def model_from_function(
     name: str | None = None,
     length_scale: float = math.nan,
     time_scale: float = math.nan,
+    vectorized: bool = False,
 ) -> FunctionModel:
     """Make a :class:`Model` from a function of SI keyword arguments.
 
@@ -257,6 +279,8 @@ def model_from_function(
         Model name (default: the function's name).
     length_scale, time_scale : float
         Characteristic length (m) and time (s).
+    vectorized : bool
+        ``func`` works on arrays with a leading sample axis (NumPy ufuncs do).
 
     Examples
     --------
@@ -276,5 +300,6 @@ def model_from_function(
         name=name or getattr(func, "__name__", "model"),
         length_scale=length_scale,
         time_scale=time_scale,
+        vectorized=vectorized,
         doc=func.__doc__ or "",
     )

@@ -86,6 +86,30 @@ class Parameter:
             return f"{'<' if self.high_open else '<='} {self.high:g}{u}"
         return "any value"
 
+    def convert_uncertain(self, raw: str, *, origin: str = "") -> Any:
+        """Read a distribution (``'normal(1 eV, 0.1 eV) epistemic'``) for this parameter.
+
+        Raises
+        ------
+        ConfigError
+            The parameter is a count or a choice, the distribution is malformed, or
+            it reaches outside the parameter's range (truncate it).
+        """
+        from scaleweave.uq.distributions import parse_distribution
+
+        where = f"parameter {self.name!r}" + (f" ({origin})" if origin else "")
+        if self.integer or self.choices is not None:
+            raise ConfigError(f"{where} is a {'whole number' if self.integer else 'choice'}; "
+                              f"it cannot be given a distribution")
+        dist = parse_distribution(raw, self.unit, where=where)
+        lo, hi = dist.support()
+        out_lo = self.low is not None and (lo < self.low or (self.low_open and lo <= self.low))
+        out_hi = self.high is not None and (hi > self.high or (self.high_open and hi >= self.high))
+        if out_lo or out_hi:
+            raise ConfigError(f"{where} = {dist.describe()} reaches outside the valid range "
+                              f"({self.range_text()}); truncate it, e.g. truncated(..., lo, hi)")
+        return dist
+
     def convert(self, raw: Any, *, origin: str = "") -> tuple[Any, Any]:
         """Check one raw value and return ``(si_value, value_in_unit)``.
 
@@ -148,12 +172,16 @@ class ParameterValues(Mapping[str, Any]):
         Name -> declared unit.
     sources : dict
         Name -> where the value came from (``default``, ``quick``, a file, ``--set``).
+    uncertain : dict
+        Name -> :class:`~scaleweave.uq.distributions.Uncertain` for parameters given
+        as distributions; their ``si`` value is the distribution's median.
     """
 
     si: dict[str, Any] = field(default_factory=dict)
     given: dict[str, Any] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    uncertain: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
         return self.si[key]
@@ -169,8 +197,13 @@ class ParameterValues(Mapping[str, Any]):
         return Quantity(self.given[key], self.units[key] or "dimensionless")
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
-        """``{name: {"value", "unit"}}`` as in ``summary.json``."""
-        return {k: {"value": self.given[k], "unit": self.units[k]} for k in self.given}
+        """``{name: {"value", "unit"}}`` as in ``summary.json`` (plus the distribution)."""
+        out: dict[str, dict[str, Any]] = {}
+        for k in self.given:
+            out[k] = {"value": self.given[k], "unit": self.units[k]}
+            if k in self.uncertain:
+                out[k].update(self.uncertain[k].as_dict())
+        return out
 
 
 def _unknown(name: str, known: Iterable[str], origin: str) -> ConfigError:
@@ -267,10 +300,18 @@ def resolve_parameters(
         if name not in by_name:
             raise _unknown(name, by_name, "--set")
         raw[name] = (value, "--set")
+    from scaleweave.uq.distributions import looks_like_distribution
+
     out = ParameterValues()
     for name, (value, origin) in raw.items():
         p = by_name[name]
-        si, given = p.convert(value, origin=origin if origin != "default" else "")
+        shown = origin if origin != "default" else ""
+        if looks_like_distribution(value):
+            dist = p.convert_uncertain(value, origin=shown)
+            out.uncertain[name] = dist
+            si, given = dist.nominal(), dist.text()
+        else:
+            si, given = p.convert(value, origin=shown)
         out.si[name], out.given[name], out.units[name] = si, given, p.unit
         out.sources[name] = origin
     return out

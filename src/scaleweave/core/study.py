@@ -123,6 +123,8 @@ class Study:
         self.models: dict[str, Model] = {}
         self.links: list[Link] = []
         self.values: dict[str, Any] = {}
+        self.bindings: dict[str, tuple[str, ...]] = {}
+        self.parameter_values: dict[str, Any] = {}
         items = models.items() if isinstance(models, Mapping) else ((m.name, m) for m in models)
         for name, model in items:
             self.add(model, name=name)
@@ -177,6 +179,34 @@ class Study:
             )
         self.values[target] = value
         return self
+
+    def bind(self, name: str, *targets: str, value: Any = None) -> Study:
+        """Make ``name`` a study parameter feeding the input ports ``targets``.
+
+        Parameters
+        ----------
+        name : str
+            Parameter name (a case parameter, or an uncertain input to propagate).
+        *targets : str
+            ``"model.port"`` inputs it feeds (all of one dimension).
+        value : quantity, str or number, optional
+            Nominal value (a bare number is read in the first target's unit).
+        """
+        if not targets:
+            raise ConfigError(f"study parameter {name!r} must feed at least one input port")
+        for t in targets:
+            _split(t)
+        if name in self.bindings:
+            raise ConfigError(f"study parameter {name!r} is bound twice")
+        self.bindings[name] = tuple(targets)
+        if value is not None:
+            self.parameter_values[name] = value
+        return self
+
+    def parameter_unit(self, name: str) -> str:
+        """Unit of the first input port a study parameter feeds."""
+        inst, pname = _split(self.bindings[name][0])
+        return self.models[inst].input_port(pname).unit
 
     # -- checking ---------------------------------------------------------------------
     def _port(self, ref: str, kind: str) -> tuple[str, Port] | str:
@@ -247,6 +277,27 @@ class Study:
             except UnitError as exc:
                 problems.append(str(exc))
             feeds.setdefault(target, []).append(f"the value {_fmt_value(value, port.unit)}")
+        for name, targets in self.bindings.items():
+            dims = set()
+            for target in targets:
+                dst = self._port(target, "input")
+                if isinstance(dst, str):
+                    problems.append(f"study parameter {name!r}: {dst}")
+                    continue
+                feeds.setdefault(target, []).append(f"study parameter {name!r}")
+                dims.add(dimensionality(dst[1].unit))
+            if len(dims) > 1:
+                problems.append(f"study parameter {name!r} feeds ports of different dimensions: "
+                                f"{sorted(dims)}")
+            if name not in self.parameter_values:
+                problems.append(f"study parameter {name!r} has no value")
+            elif not isinstance(dst, str):
+                try:
+                    q = parse_quantity(self.parameter_values[name], dst[1].unit)
+                    to_si(q.magnitude, str(q.units), dst[1].unit,
+                          where=f"study parameter {name!r}")
+                except UnitError as exc:
+                    problems.append(str(exc))
         for target, sources in feeds.items():
             if len(sources) > 1:
                 inst, pname = _split(target)
@@ -320,13 +371,20 @@ class Study:
         return list(graphlib.TopologicalSorter(self._graph()).static_order())
 
     # -- running ----------------------------------------------------------------------
-    def run(self, values: Mapping[str, Any] | None = None) -> StudyResult:
+    def run(self, values: Mapping[str, Any] | None = None, *,
+            params: Mapping[str, Any] | None = None, batch: int | None = None) -> StudyResult:
         """Validate, then evaluate every model once in topological order.
 
         Parameters
         ----------
         values : mapping, optional
             Extra external inputs (``"model.port"`` -> value) for this run only.
+        params : mapping, optional
+            Study parameter values for this run, as SI magnitudes (what samplers
+            produce); with ``batch``, arrays with a leading sample axis.
+        batch : int, optional
+            Evaluate ``batch`` samples at once; values without the sample axis are
+            broadcast. Vectorized models see whole arrays, the others one row at a time.
 
         Returns
         -------
@@ -337,12 +395,31 @@ class Study:
             study = Study(self.models, [(lk.source, lk.target) for lk in self.links])
             for k, v in {**self.values, **values}.items():
                 study.set_input(k, v)
-            return study.run()
+            for name, targets in self.bindings.items():
+                study.bind(name, *targets, value=self.parameter_values.get(name))
+            return study.run(params=params, batch=batch)
+        params = dict(params or {})
+        unknown = sorted(set(params) - set(self.bindings))
+        if unknown:
+            raise ConfigError(
+                f"no model uses the parameter {unknown[0]!r}: the study's parameters are "
+                f"{sorted(self.bindings) or 'none'}"
+            )
         self.check()
         result = StudyResult()
         incoming: dict[str, list[Link]] = {}
         for link in self.links:
             incoming.setdefault(_split(link.target)[0], []).append(link)
+        bound: dict[str, Any] = {}
+        for name, targets in self.bindings.items():
+            for target in targets:
+                inst, pname = _split(target)
+                port = self.models[inst].input_port(pname)
+                if name in params:
+                    bound[target] = params[name]
+                else:
+                    q = parse_quantity(self.parameter_values[name], port.unit)
+                    bound[target] = to_si(q.magnitude, str(q.units), port.unit, where=target)
         for inst in self.order():
             model = self.models[inst]
             inputs: dict[str, Any] = {}
@@ -353,12 +430,26 @@ class Study:
                 if ref in self.values:
                     q = parse_quantity(self.values[ref], p.unit)
                     inputs[p.name] = to_si(q.magnitude, str(q.units), p.unit, where=ref)
+                elif ref in bound:
+                    inputs[p.name] = bound[ref]
+                elif p.name not in inputs and p.default is not None:
+                    inputs[p.name] = to_si(p.default, p.unit, p.unit, where=ref)
+                if batch is not None and p.name in inputs and p.shape is not None:
+                    inputs[p.name] = _broadcast(inputs[p.name], batch, p.shape)
                 if p.name in inputs:
                     result.si[ref], result.units[ref] = inputs[p.name], p.unit
             start = time.perf_counter()
-            out = model.evaluate(inputs, label=inst)
+            out = model.evaluate(inputs, label=inst, batch=batch)
             result.timings[inst] = time.perf_counter() - start
             for p in model.outputs:
                 ref = f"{inst}.{p.name}"
                 result.si[ref], result.units[ref] = out[p.name], p.unit
         return result
+
+
+def _broadcast(value: Any, batch: int, shape: tuple) -> np.ndarray:
+    """Give ``value`` a leading sample axis of length ``batch`` if it lacks one."""
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == len(shape) + 1 and arr.shape[0] == batch:
+        return arr
+    return np.broadcast_to(arr, (batch, *arr.shape)).copy()

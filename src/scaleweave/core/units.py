@@ -114,7 +114,7 @@ def parse_quantity(text: str | float | int | pint.Quantity, default_unit: str) -
         if isinstance(q, (int, float)):
             return Quantity(q, _unit(default_unit))
         raise UnitError(f"cannot read {s!r} as a quantity")
-    if q.unitless:
+    if not q._units:  # a bare number ("2*3"); "pi" or "%" keep their (dimensionless) unit
         return Quantity(q.magnitude, _unit(default_unit))
     return q
 
