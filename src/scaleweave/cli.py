@@ -105,6 +105,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
             if not any(pname in {p.name for p in load_case(n).parameters} for n in names):
                 raise ConfigError(f"--set {pname}: no case has a parameter {pname!r}")
     failed = []
+    if args.case == "all":  # the gallery skips cases whose optional extra is missing
+        from scaleweave.errors import MissingExtraError
+
+        runnable = []
+        for name in names:
+            try:
+                load_case(name).check_requirements()
+                runnable.append(name)
+            except MissingExtraError as exc:
+                print(f"scaleweave: skipped {name}: {exc}", file=sys.stderr)
+        names = runnable
     for name in names:
         sets = args.sets
         if args.case == "all":

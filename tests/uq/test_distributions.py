@@ -6,9 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from scaleweave.core.parameters import Parameter, resolve_parameters
-from scaleweave.errors import ConfigError, UnitError
-from scaleweave.uq.distributions import (
+from scaleweave.core.distributions import (
     Interval,
     LogNormal,
     Normal,
@@ -16,6 +14,8 @@ from scaleweave.uq.distributions import (
     Uniform,
     parse_distribution,
 )
+from scaleweave.core.parameters import Parameter, resolve_parameters
+from scaleweave.errors import ConfigError, UnitError
 
 EV = 1.602176634e-19
 
@@ -83,8 +83,8 @@ def test_wrong_dimension_in_distribution():
 
 
 PARAMS = (
-    Parameter("barrier", 0.3, "eV"),
-    Parameter("fraction", 0.1, "", low=0.0, high=1.0),
+    Parameter("barrier", 0.3, "eV", uncertain=True),
+    Parameter("fraction", 0.1, "", low=0.0, high=1.0, uncertain=True),
     Parameter("n", 10, "", low=1, integer=True),
 )
 

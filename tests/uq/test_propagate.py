@@ -7,8 +7,8 @@ import pytest
 from scipy import stats
 
 from scaleweave import Study, model_from_function
+from scaleweave.core.distributions import parse_distribution as dist
 from scaleweave.errors import ConfigError
-from scaleweave.uq.distributions import parse_distribution as dist
 from scaleweave.uq.propagate import propagate
 
 A, B = 7.0, 0.1

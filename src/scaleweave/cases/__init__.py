@@ -20,6 +20,11 @@ CASES: dict[str, tuple[str, str]] = {
         "Crack-tip time scales: a spring chain with a stiff block, single-rate vs "
         "multi-rate velocity Verlet",
     ),
+    "uq-demo": (
+        "scaleweave.cases.uq_demo:UQDemo",
+        "Error bars through the scales: Ishigami distribution and per-scale Sobol' indices, "
+        "a p-box, an interval (exact answers)",
+    ),
 }
 
 

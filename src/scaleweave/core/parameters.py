@@ -61,6 +61,9 @@ class Parameter:
         Value must be a whole number (counts, sizes).
     choices : tuple of str, optional
         For text parameters: the allowed values.
+    uncertain : bool
+        Whether the case propagates a distribution given for it (a model input);
+        numerical settings (steps, sample sizes) are not.
     """
 
     name: str
@@ -73,6 +76,7 @@ class Parameter:
     high_open: bool = False
     integer: bool = False
     choices: tuple[str, ...] | None = None
+    uncertain: bool = False
 
     def range_text(self) -> str:
         """The valid range as text, e.g. ``'> 0 s'``, ``'in [0, 1]'``."""
@@ -95,11 +99,14 @@ class Parameter:
             The parameter is a count or a choice, the distribution is malformed, or
             it reaches outside the parameter's range (truncate it).
         """
-        from scaleweave.uq.distributions import parse_distribution
+        from scaleweave.core.distributions import parse_distribution
 
         where = f"parameter {self.name!r}" + (f" ({origin})" if origin else "")
         if self.integer or self.choices is not None:
             raise ConfigError(f"{where} is a {'whole number' if self.integer else 'choice'}; "
+                              f"it cannot be given a distribution")
+        if not self.uncertain:
+            raise ConfigError(f"{where} is a setting no model takes as an uncertain input; "
                               f"it cannot be given a distribution")
         dist = parse_distribution(raw, self.unit, where=where)
         lo, hi = dist.support()
@@ -173,7 +180,7 @@ class ParameterValues(Mapping[str, Any]):
     sources : dict
         Name -> where the value came from (``default``, ``quick``, a file, ``--set``).
     uncertain : dict
-        Name -> :class:`~scaleweave.uq.distributions.Uncertain` for parameters given
+        Name -> :class:`~scaleweave.core.distributions.Uncertain` for parameters given
         as distributions; their ``si`` value is the distribution's median.
     """
 
@@ -300,7 +307,7 @@ def resolve_parameters(
         if name not in by_name:
             raise _unknown(name, by_name, "--set")
         raw[name] = (value, "--set")
-    from scaleweave.uq.distributions import looks_like_distribution
+    from scaleweave.core.distributions import looks_like_distribution
 
     out = ParameterValues()
     for name, (value, origin) in raw.items():

@@ -27,9 +27,9 @@ import numpy as np
 import xarray as xr
 from scipy import optimize, stats
 
+from scaleweave.core.distributions import Uncertain
 from scaleweave.core.study import Study
 from scaleweave.errors import ConfigError
-from scaleweave.uq.distributions import Uncertain
 from scaleweave.uq.sampling import box_vertices, unit_samples
 
 __all__ = ["Evaluator", "PropagationResult", "batch_evaluator", "plan", "propagate"]
