@@ -179,6 +179,7 @@ def make_results(root: Path) -> Path:
             },
             "barrier": {"value": 0.6512, "unit": "eV", "lo": 0.62, "hi": 0.70},
             "count": {"value": 7.0, "unit": "", "lo": None, "hi": None},
+            "p_exceed": {"value": 0.09, "unit": "", "lo": 0.02, "hi": 0.16, "kind": "bounds"},
         },
         references=[
             {
@@ -356,6 +357,8 @@ def test_outputs_error_bars(report: tuple[Path, Node]) -> None:
     assert diff[2] == "tracer diffusivity"
     assert row_by_first_cell(rows, "barrier")[1] == "0.6512 [0.62, 0.7] eV"
     assert row_by_first_cell(rows, "count")[1] == "7"
+    # epistemic bounds are shown as an interval, never as value +- error bar
+    assert row_by_first_cell(rows, "p_exceed")[1] == "[0.02, 0.16]"
 
 
 def test_nan_and_inf_render(report: tuple[Path, Node]) -> None:

@@ -177,8 +177,9 @@ class UQDemo(Case):
                                 n_outer=p["n_outer"], n_inner=p["n_inner"])
             datasets.append(_rename(ish_res.dataset, "ishigami"))
             value, lo, hi = _summary(ish_res, "macro.y")
-            outputs["ishigami_y"] = Output(value, "", lo, hi,
-                                           f"Ishigami output ({ish_res.mode}; 95% interval)")
+            outputs["ishigami_y"] = Output(
+                value, "", lo, hi, f"Ishigami output ({ish_res.mode}; 95% interval)",
+                kind="estimate" if ish_res.mode == "distribution" else "bounds")
             if ish_res.mode == "distribution":
                 s = ish_res.stats["macro.y"]
                 outputs["ishigami_mean"] = Output(s["mean"], "", s["mean_lo"], s["mean_hi"],
@@ -256,7 +257,9 @@ class UQDemo(Case):
             datasets.append(_rename(tail_res.dataset, "pbox"))
             plo, phi = tail_res.probability_bounds("tail.x", t)
             outputs["P_exceed"] = Output(0.5 * (plo + phi), "", plo, phi,
-                                         f"P(X > {t:g}): bounds over the epistemic inputs")
+                                         f"P(X > {t:g}): bounds over the epistemic inputs",
+                                         kind="bounds" if tail_res.mode == "pbox" else
+                                         "estimate")
             mu, z = unc_t.get("mu"), unc_t.get("z")
             if isinstance(mu, Interval) and isinstance(z, Normal) and z.kind == "aleatory":
                 src = "exact normal tails: P(X > t) = 1 - Phi((t - mu - m)/s) at the ends of mu"
@@ -281,8 +284,9 @@ class UQDemo(Case):
                                n_inner=p["n_inner"], method=p["method"])
             datasets.append(_rename(ob_res.dataset, "interval"))
             value, lo, hi = _summary(ob_res, "challenge.y")
-            outputs["challenge_y"] = Output(value, "", lo, hi,
-                                            f"(a + b)^a ({ob_res.mode}: bounds)")
+            outputs["challenge_y"] = Output(value, "", lo, hi, f"(a + b)^a ({ob_res.mode})",
+                                            kind="bounds" if ob_res.mode == "interval" else
+                                            "estimate")
             if ob_res.mode == "interval":
                 ea, eb = unc_o.get("ob_a"), unc_o.get("ob_b")
                 ex_lo, ex_hi = _grid_bounds(ea, eb, p)

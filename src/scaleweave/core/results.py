@@ -56,6 +56,9 @@ class Output:
         95% interval bounds, or None where the case has no uncertainty on it.
     description : str
         One line for the report.
+    kind : {"estimate", "bounds"}
+        ``bounds``: ``lo``/``hi`` are the ends of an interval or of a p-box's range
+        (epistemic: no probability inside), shown as bounds, not as an error bar.
     """
 
     value: float
@@ -63,13 +66,14 @@ class Output:
     lo: float | None = None
     hi: float | None = None
     description: str = ""
+    kind: str = "estimate"
 
     def as_dict(self) -> dict[str, Any]:
         """The ``summary.json`` entry."""
         return {"value": _num(self.value), "unit": self.unit,
                 "lo": None if self.lo is None else _num(self.lo),
                 "hi": None if self.hi is None else _num(self.hi),
-                "description": self.description}
+                "description": self.description, "kind": self.kind}
 
 
 @dataclass

@@ -142,10 +142,15 @@ def _float_or_none(x: Any) -> float | None:
         return None
 
 
-def _value_html(value: Any, unit: Any, lo: Any = None, hi: Any = None) -> str:
-    """``value ± half-width unit`` for a symmetric bar, ``value [lo, hi] unit`` otherwise."""
+def _value_html(value: Any, unit: Any, lo: Any = None, hi: Any = None,
+                kind: Any = None) -> str:
+    """``value ± half-width unit`` for a symmetric bar, ``value [lo, hi] unit`` otherwise;
+    bounds (an interval or a p-box's range, ``kind == "bounds"``) as ``[lo, hi] unit``."""
     unit_html = f' <span class="unit">{_e(unit)}</span>' if unit not in (None, "") else ""
     out = _num(value)
+    if kind == "bounds" and lo is not None and hi is not None:
+        return (f'<span class="interval bounds" title="bounds, not a distribution">'
+                f'[{_num(lo)}, {_num(hi)}]</span>{unit_html}')
     v, fl, fh = _float_or_none(value), _float_or_none(lo), _float_or_none(hi)
     if lo is None and hi is None:
         return out + unit_html
@@ -445,7 +450,7 @@ def _outputs_html(outputs: Mapping[str, Any]) -> str:
     for name, o in outputs.items():
         row = [
             f"<code>{_e(name)}</code>",
-            _value_html(o["value"], o.get("unit"), o.get("lo"), o.get("hi")),
+            _value_html(o["value"], o.get("unit"), o.get("lo"), o.get("hi"), o.get("kind")),
         ]
         if with_desc:
             row.append(_e(o.get("description") or ""))
