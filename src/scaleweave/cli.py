@@ -57,8 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--config", metavar="FILE.toml", help="parameters from a TOML file")
     r.add_argument("--samples", type=int, metavar="N", help="ensemble size for uncertain inputs")
     r.add_argument("--seed", type=int, default=0, metavar="N", help="root random seed (0)")
-    r.add_argument("--workers", type=int, metavar="N", help="local worker processes")
-    r.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    r.add_argument("--workers", type=int, metavar="N",
+                   help="run ensembles on a local Dask cluster of N workers (default: local "
+                        "processes, one per core)")
+    r.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run ensembles on the Dask scheduler at ADDRESS (tcp://host:port)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.add_argument("--debug", action="store_true", help="show tracebacks of failures")
     r.add_argument("--no-report", action="store_true", help="do not rebuild OUT/index.html")

@@ -117,7 +117,8 @@ def run_case(
         raise ConfigError(f"--seed must be a non-negative integer, got {seed}")
     out_path = check_writable(out)
     ctx = RunContext(seed=seed, quick=quick, samples=samples, workers=workers,
-                     scheduler=scheduler, quiet=quiet)
+                     scheduler=scheduler, quiet=quiet,
+                     campaign_dir=out_path / ".campaigns" / name)
     start = time.perf_counter()
     try:
         result = case_cls().run(params, ctx)
@@ -125,5 +126,7 @@ def run_case(
         raise
     except Exception as exc:  # a bug or a library failure inside the case
         raise ModelError(f"case {name!r} failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        ctx.close()
     runtime = time.perf_counter() - start
     return write_result(out_path, case_cls, result, params, seed, runtime)

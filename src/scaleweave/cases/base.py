@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -48,6 +49,9 @@ class RunContext:
         Dask scheduler address from ``--scheduler``.
     quiet : bool
         No progress bars.
+    campaign_dir : Path or None
+        Where ensembles record finished samples (``OUT/.campaigns``), so that the
+        same command resumes after a crash; None: not recorded.
     """
 
     seed: int = 0
@@ -56,11 +60,43 @@ class RunContext:
     workers: int | None = None
     scheduler: str | None = None
     quiet: bool = False
+    campaign_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    _executor: Any = field(default=None, repr=False)
 
     def rng(self, *key: int) -> np.random.Generator:
         """A generator for a named stream: independent of run order and worker count."""
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+
+    def executor(self, *, vectorized: bool = False) -> Any:
+        """The executor the options ask for, started once per run and shared.
+
+        ``--scheduler`` or ``--workers`` give Dask; otherwise a study of vectorized
+        models runs in this process (one NumPy pass beats shipping rows to workers)
+        and any other study on local processes.
+        """
+        from scaleweave.execution.executors import SerialExecutor, make_executor
+
+        if self.workers is None and self.scheduler is None and vectorized:
+            return SerialExecutor()
+        if self._executor is None:
+            self._executor = make_executor(self.workers, self.scheduler).__enter__()
+        return self._executor
+
+    def evaluator(self, study: Any, label: str) -> Any:
+        """How a case evaluates a propagation's rows: chunked, recorded, resumable."""
+        from scaleweave.uq.ensemble_evaluator import EnsembleEvaluator
+
+        vectorized = all(m.vectorized for m in study.models.values())
+        return EnsembleEvaluator(study, executor=self.executor(vectorized=vectorized),
+                                 store_dir=self.campaign_dir, label=label,
+                                 root_seed=self.seed, quiet=self.quiet)
+
+    def close(self) -> None:
+        """Shut down the executor this run started, if any."""
+        if self._executor is not None:
+            self._executor.__exit__(None, None, None)
+            self._executor = None
 
 
 class Case:

@@ -36,7 +36,7 @@ from scaleweave.core.parameters import Parameter, ParameterValues
 from scaleweave.core.results import CaseResult, Output
 from scaleweave.core.study import Study
 from scaleweave.core.units import Quantity
-from scaleweave.uq.propagate import PropagationResult, batch_evaluator, propagate
+from scaleweave.uq.propagate import PropagationResult, propagate
 
 __all__ = ["UQDemo", "ishigami_exact", "ishigami_study", "oberkampf_study", "tail_study"]
 
@@ -145,6 +145,10 @@ class UQDemo(Case):
                   low=0, integer=True),
         Parameter("method", "qmc", "", "sampler of single and inner loops",
                   choices=("qmc", "mc")),
+        Parameter("surrogate_order", 10, "", "polynomial order of the atomistic surrogate",
+                  low=1, high=20, integer=True),
+        Parameter("surrogate_points", 1024, "", "training runs of the atomistic surrogate",
+                  low=16, integer=True),
     )
     quick: ClassVar[dict[str, Any]] = {}
     requires: ClassVar[tuple[tuple[str, str], ...]] = (("SALib", "uq"),)
@@ -173,8 +177,9 @@ class UQDemo(Case):
         ish_res: PropagationResult | None = None
         sobol = None
         if unc:
+            evaluate = ctx.evaluator(ish, "ishigami")
             ish_res = propagate(ish, unc, n=p["n_samples"], method=p["method"], seed=seed,
-                                n_outer=p["n_outer"], n_inner=p["n_inner"])
+                                n_outer=p["n_outer"], n_inner=p["n_inner"], evaluator=evaluate)
             datasets.append(_rename(ish_res.dataset, "ishigami"))
             value, lo, hi = _summary(ish_res, "macro.y")
             outputs["ishigami_y"] = Output(
@@ -189,9 +194,9 @@ class UQDemo(Case):
             ordinary = [n for n, d in unc.items() if not d.is_interval]
             if ish_res.mode == "distribution" and len(ordinary) >= 2:
                 names = list(unc)
-                evaluate = batch_evaluator(ish)
+                sobol_eval = ctx.evaluator(ish, "ishigami-sobol")
 
-                def rows(X: np.ndarray, names=names, evaluate=evaluate):
+                def rows(X: np.ndarray, names=names, evaluate=sobol_eval):
                     return {"y": evaluate(names, X)["macro.y"]}
 
                 sobol = sobol_analysis(rows, [(n, unc[n]) for n in names],
@@ -214,6 +219,9 @@ class UQDemo(Case):
                     outputs[f"ST_scale_{g}"] = Output(
                         idx.ST[j], "", idx.ST[j] - idx.ST_conf[j], idx.ST[j] + idx.ST_conf[j],
                         f"total index of the {g} scale's inputs")
+            atom_in = {n: unc[n] for n in ("x1", "x3") if n in unc and not unc[n].is_interval}
+            if ish_res.mode == "distribution" and len(atom_in) == 2:
+                _surrogate(ish, unc, atom_in, ish_res, p, seed, ctx, outputs, refs, validity)
             exact_applies = (all(_is_uniform_pi(unc.get(n)) for n in ("x1", "x2", "x3")))
             if exact_applies:
                 ex = ishigami_exact(a, b)
@@ -253,7 +261,8 @@ class UQDemo(Case):
         t = p["threshold"]
         if unc_t:
             tail_res = propagate(tail, unc_t, n=p["n_samples"], method=p["method"],
-                                 n_outer=p["n_outer"], n_inner=p["n_inner"], seed=seed + 1)
+                                 n_outer=p["n_outer"], n_inner=p["n_inner"], seed=seed + 1,
+                                 evaluator=ctx.evaluator(tail, "pbox"))
             datasets.append(_rename(tail_res.dataset, "pbox"))
             plo, phi = tail_res.probability_bounds("tail.x", t)
             outputs["P_exceed"] = Output(0.5 * (plo + phi), "", plo, phi,
@@ -281,7 +290,8 @@ class UQDemo(Case):
         ob_res: PropagationResult | None = None
         if unc_o:
             ob_res = propagate(ob, unc_o, n=256, seed=seed + 2, n_outer=p["n_outer"],
-                               n_inner=p["n_inner"], method=p["method"])
+                               n_inner=p["n_inner"], method=p["method"],
+                               evaluator=ctx.evaluator(ob, "interval"))
             datasets.append(_rename(ob_res.dataset, "interval"))
             value, lo, hi = _summary(ob_res, "challenge.y")
             outputs["challenge_y"] = Output(value, "", lo, hi, f"(a + b)^a ({ob_res.mode})",
@@ -305,9 +315,39 @@ class UQDemo(Case):
         ds.attrs["n_evaluations"] = int(n_eval)
         for name in list(ds.data_vars) + list(ds.coords):
             ds[name].attrs.setdefault("units", "1")
+        failed = sum(r.n_failed for r in (ish_res, tail_res, ob_res) if r is not None)
         return CaseResult(
             dataset=ds, outputs=outputs, references=refs, validity=validity,
-            figures=figures(ish_res, sobol, tail_res, ob_res, t), timings=timings)
+            figures=figures(ish_res, sobol, tail_res, ob_res, t), timings=timings,
+            failed_samples=failed)
+
+
+def _surrogate(ish: Study, unc: dict, atom_in: dict, full: PropagationResult,
+               p: ParameterValues, seed: int, ctx: RunContext, outputs: dict, refs: list,
+               validity: list) -> None:
+    """Replace the atomistic model by a PCE surrogate and propagate again."""
+    from scaleweave.uq.surrogate import train_surrogate
+
+    sur = train_surrogate(ish.models["atom"], atom_in, n_train=p["surrogate_points"],
+                          order=p["surrogate_order"], seed=seed, tolerance=0.01)
+    study = Study({"atom": sur, "meso": ish.models["meso"], "macro": ish.models["macro"]})
+    study.connect_by_name()
+    for name, targets in ish.bindings.items():
+        study.bind(name, *targets, value=ish.parameter_values[name])
+    res = propagate(study, unc, n=p["n_samples"], method=p["method"], seed=seed,
+                    evaluator=ctx.evaluator(study, "ishigami-surrogate"))
+    s, f = res.stats["macro.y"], full.stats["macro.y"]
+    outputs["surrogate_y_mean"] = Output(s["mean"], "", s["mean_lo"], s["mean_hi"],
+                                         "Ishigami mean with the atomistic model replaced by "
+                                         "its PCE surrogate")
+    refs.append(ReferenceCheck(
+        "variance of y with the atomistic surrogate vs the full study",
+        float(res.dataset["macro.y"].var()), float(full.dataset["macro.y"].var()), 0.01,
+        "same samples through the full study; the surrogate's cross-validated error is its "
+        "own validity diagnostic"))
+    refs.append(ReferenceCheck("mean of y with the atomistic surrogate vs the full study",
+                               s["mean"], f["mean"], 0.01, "same samples, full study", "abs"))
+    validity.extend(sur.validity())
 
 
 def _summary(res: PropagationResult, port: str) -> tuple[float, float, float]:

@@ -92,6 +92,9 @@ class CaseResult:
         File stem -> figure; the first is the headline figure.
     timings : dict of str -> float
         Wall time (s) of the case's stages.
+    failed_samples : int
+        Ensemble samples that failed (recorded with their errors, left out of the
+        statistics); reported in ``summary.json``.
     """
 
     dataset: xr.Dataset
@@ -100,6 +103,7 @@ class CaseResult:
     validity: list[Validity] = field(default_factory=list)
     figures: dict[str, Figure] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    failed_samples: int = 0
 
     @property
     def passed(self) -> bool:
@@ -150,6 +154,7 @@ def _summary(case: Any, result: CaseResult, params: Any, seed: int, runtime_s: f
         "validity": [v.as_dict() for v in result.validity],
         "figures": figure_names,
         "timings": {k: round(float(v), 4) for k, v in result.timings.items()},
+        "failed_samples": int(result.failed_samples),
     }
 
 

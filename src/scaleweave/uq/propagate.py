@@ -29,7 +29,7 @@ from scipy import optimize, stats
 
 from scaleweave.core.distributions import Uncertain
 from scaleweave.core.study import Study
-from scaleweave.errors import ConfigError
+from scaleweave.errors import ConfigError, ModelError
 from scaleweave.uq.sampling import box_vertices, unit_samples
 
 __all__ = ["Evaluator", "PropagationResult", "batch_evaluator", "plan", "propagate"]
@@ -66,12 +66,15 @@ class PropagationResult:
         p-boxes and intervals ``lo``/``hi`` bounds.
     n_evaluations : int
         Study evaluations used.
+    n_failed : int
+        Samples whose evaluation failed (NaN in the dataset, left out of the stats).
     """
 
     mode: Literal["distribution", "pbox", "interval"]
     dataset: xr.Dataset
     stats: dict[str, dict[str, float]] = field(default_factory=dict)
     n_evaluations: int = 0
+    n_failed: int = 0
 
     def probability_bounds(self, port: str, threshold: float, above: bool = True
                            ) -> tuple[float, float]:
@@ -81,11 +84,12 @@ class PropagationResult:
         are the lowest and highest probability over the epistemic outer points.
         """
         y = self.dataset[port].values
-        event = y > threshold if above else y < threshold
+        valid = np.isfinite(y)  # failed samples are NaN: left out, not counted as misses
+        event = (y > threshold if above else y < threshold) & valid
         if self.mode == "pbox":
-            p = event.mean(axis=1)
+            p = event.sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
             return float(p.min()), float(p.max())
-        p = float(event.mean())
+        p = float(event.sum() / max(valid.sum(), 1))
         return p, p
 
     def pbox(self, port: str, grid: np.ndarray | None = None
@@ -120,7 +124,14 @@ def _values(dists: Sequence[Uncertain], U: np.ndarray) -> np.ndarray:
 
 
 def _scalar_ports(out: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
-    return {k: v for k, v in out.items() if v.shape == (n,)}
+    ports = {k: v for k, v in out.items() if v.shape == (n,)}
+    if not ports:
+        raise ModelError(f"every one of the {n} samples failed; nothing to summarise")
+    return ports
+
+
+def _n_failed(out: Mapping[str, np.ndarray]) -> int:
+    return int(max(np.isnan(v).sum() for v in out.values()))
 
 
 def _dataset(study: Study, out: Mapping[str, np.ndarray], names: Sequence[str],
@@ -225,17 +236,18 @@ def _single_loop(study, uncertain, names, n, method, replicates, seed, evaluate,
                           sample=("sample", np.arange(n), {"units": "1"}))
     stats_ = {}
     for port, y in out.items():
-        mean = float(y.mean())
+        ok = np.isfinite(y)
+        mean = float(np.nanmean(y))
         if reps > 1:  # QMC: spread of independent scramblings, t-interval
-            rep_means = y.reshape(reps, per).mean(axis=1)
+            rep_means = np.nanmean(y.reshape(reps, per), axis=1)
             half = stats.t.ppf(0.975, reps - 1) * rep_means.std(ddof=1) / np.sqrt(reps)
         else:  # MC: central limit theorem
-            half = 1.959963984540054 * y.std(ddof=1) / np.sqrt(n)
-        q025, q975 = np.quantile(y, [0.025, 0.975])
+            half = 1.959963984540054 * np.nanstd(y, ddof=1) / np.sqrt(ok.sum())
+        q025, q975 = np.nanquantile(y, [0.025, 0.975])
         stats_[port] = {"mean": mean, "mean_lo": mean - half, "mean_hi": mean + half,
-                        "mc_error": half / 1.959963984540054, "sd": float(y.std(ddof=1)),
+                        "mc_error": half / 1.959963984540054, "sd": float(np.nanstd(y, ddof=1)),
                         "q025": float(q025), "q975": float(q975)}
-    return PropagationResult("distribution", ds, stats_, n)
+    return PropagationResult("distribution", ds, stats_, n, _n_failed(out))
 
 
 def _outer_points(dists: Sequence[Uncertain], n_outer: int, seed) -> np.ndarray:
@@ -261,13 +273,13 @@ def _double_loop(study, uncertain, outer, inner, n_outer, n_inner, method, s_out
     stats_ = {}
     for port, y in out.items():
         y = y.reshape(no, ni)
-        means = y.mean(axis=1)
-        stats_[port] = {"mean_lo": float(means.min()), "mean_hi": float(means.max()),
-                        "lo": float(y.min()), "hi": float(y.max()),
-                        "q025": float(np.quantile(y, 0.025, axis=1).min()),
-                        "q975": float(np.quantile(y, 0.975, axis=1).max()),
-                        "mean": float(means.mean())}
-    return PropagationResult("pbox", ds, stats_, no * ni)
+        means = np.nanmean(y, axis=1)
+        stats_[port] = {"mean_lo": float(np.nanmin(means)), "mean_hi": float(np.nanmax(means)),
+                        "lo": float(np.nanmin(y)), "hi": float(np.nanmax(y)),
+                        "q025": float(np.nanmin(np.nanquantile(y, 0.025, axis=1))),
+                        "q975": float(np.nanmax(np.nanquantile(y, 0.975, axis=1))),
+                        "mean": float(np.nanmean(means))}
+    return PropagationResult("pbox", ds, stats_, no * ni, _n_failed(out))
 
 
 def _interval(study, uncertain, names, n, seed, evaluate, units, kinds) -> PropagationResult:
@@ -280,23 +292,24 @@ def _interval(study, uncertain, names, n, seed, evaluate, units, kinds) -> Propa
     ds = ds.assign_coords(sample=("sample", np.arange(len(X)), {"units": "1"}))
     scale = np.where(hi > lo, hi - lo, 1.0)
     n_eval = len(X)
+    polish = batch_evaluator(study)  # single rows: in this process, not an ensemble
     stats_ = {}
     for port, y in out.items():
         bounds = []
         for sign in (1.0, -1.0):  # minimise y, then -y, from the best sample
-            start = (X[np.argmin(sign * y)] - lo) / scale
+            start = (X[np.nanargmin(sign * y)] - lo) / scale
 
             def f(z, sign=sign, port=port):
                 row = (lo + np.clip(z, 0, 1) * scale)[None, :]
-                return sign * float(evaluate(names, row)[port][0])
+                return sign * float(polish(names, row)[port][0])
 
             res = optimize.minimize(f, start, method="L-BFGS-B", bounds=[(0, 1)] * len(names))
             n_eval += res.nfev
-            best = min(float(res.fun), float(np.min(sign * y)))
+            best = min(float(res.fun), float(np.nanmin(sign * y)))
             bounds.append(sign * best)
-        stats_[port] = {"lo": bounds[0], "hi": bounds[1], "mean": float(y.mean()),
+        stats_[port] = {"lo": bounds[0], "hi": bounds[1], "mean": float(np.nanmean(y)),
                         "mean_lo": bounds[0], "mean_hi": bounds[1]}
-    return PropagationResult("interval", ds, stats_, n_eval)
+    return PropagationResult("interval", ds, stats_, n_eval, _n_failed(out))
 
 
 def summary_value(res: PropagationResult, port: str) -> tuple[float, float, float]:

@@ -14,8 +14,10 @@ of the other squared coefficients: exact for the expansion, no sampling.
 Error control: the k-fold cross-validated relative RMS error of every output
 (:attr:`PCESurrogate.cv_error`) is reported as a :class:`~scaleweave.core.checks.Validity`
 against a tolerance, and :meth:`PCESurrogate.predict` refuses points outside the
-box spanned by the training points (:class:`ExtrapolationError`): a polynomial
-fitted on a box says nothing reliable outside it.
+trained box (:class:`ExtrapolationError`): a polynomial fitted on a box says nothing
+reliable outside it. The box of a bounded input is its distribution's support (the
+expansion is fitted over the whole distribution, and the Sobol' points come within
+1/n of its ends); that of an unbounded input is the range of its training points.
 
 :func:`train_surrogate` samples a :class:`~scaleweave.core.model.Model` on scrambled
 Sobol' points of its uncertain inputs and returns a :class:`SurrogateModel`, a
@@ -60,6 +62,16 @@ __all__ = ["ExtrapolationError", "PCESurrogate", "SurrogateModel", "train_surrog
 BOX_SLACK = 1e-9
 #: Probabilities of the training points are kept inside [edge, 1 - edge].
 _U_EDGE = 2.0**-40
+
+
+def _trained_range(dist: Any, column: np.ndarray) -> tuple[float, float]:
+    """Support of a bounded distribution (SI), else the training points' range."""
+    lo, hi = float(column.min()), float(column.max())
+    support = dist.support()
+    if all(np.isfinite(support)):
+        s_lo, s_hi = (float(v) for v in dist.ppf(np.array([0.0, 1.0])))
+        return min(lo, s_lo), max(hi, s_hi)
+    return lo, hi
 
 
 class ExtrapolationError(ModelError):
@@ -210,7 +222,8 @@ class PCESurrogate:
         Output name -> k-fold cross-validated relative RMS error,
         ``sqrt(sum (y - y_cv)^2 / sum (y - mean y)^2)`` (dimensionless).
     box : dict
-        Input name -> (low, high), the smallest box (SI) holding the training points.
+        Input name -> (low, high) in SI: the support of a bounded input, the range of
+        the training points of an unbounded one.
     n_train : int
         Training points.
     name : str
@@ -303,7 +316,7 @@ class PCESurrogate:
                               f"terms; {cv_folds}-fold cross-validation needs at least "
                               f"{need} training points (2x that is better), got {n}")
         germs = tuple(_germ(nm, dist, int(order)) for nm, dist in inputs)
-        box = {nm: (float(X[:, j].min()), float(X[:, j].max())) for j, nm in enumerate(names)}
+        box = {nm: _trained_range(dist, X[:, j]) for j, (nm, dist) in enumerate(inputs)}
         psi = _design(germs, exponents, X)
         Ymat = np.column_stack(list(ys.values()))
         coef, _, rank, _ = _lstsq(psi, Ymat)
