@@ -124,3 +124,24 @@ def test_run_time_nan_names_model_and_port():
     study = Study([dft(), bad]).connect_by_name()
     with pytest.raises(Exception, match="model 'bad' output 'rate'"):
         study.run()
+
+
+def test_cacheable_models_are_not_recomputed(tmp_path):
+    from scaleweave.execution import ModelCache
+
+    calls = []
+
+    def expensive(barrier):
+        calls.append(barrier)
+        return {"rate": 1e13 * np.exp(-barrier / (KB * 300.0))}
+
+    model = model_from_function(expensive, inputs={"barrier": "eV"}, outputs={"rate": "1/s"},
+                                name="hop")
+    model.cacheable = True
+    cache = ModelCache(tmp_path)
+    study = Study([model]).set_input("hop.barrier", "0.3 eV")
+    first = study.run(cache=cache)["hop.rate"]
+    again = study.run(cache=ModelCache(tmp_path))["hop.rate"]  # a new process would do this
+    assert len(calls) == 1 and first == again
+    other = Study([model]).set_input("hop.barrier", "0.31 eV").run(cache=cache)["hop.rate"]
+    assert len(calls) == 2 and other < first

@@ -115,6 +115,12 @@ class Model:
     vectorized : bool
         True if ``_run`` accepts a leading sample axis on every input (then an
         ensemble is evaluated in one call instead of one call per sample).
+    cacheable : bool
+        True for an expensive, deterministic model whose runs a study may keep in a
+        content-hash cache (keyed by inputs, :meth:`cache_parameters` and
+        ``code_version``).
+    code_version : str
+        Bump it whenever a change of the code changes what the model computes.
     """
 
     inputs: ClassVar[tuple[Port, ...]] = ()
@@ -123,6 +129,12 @@ class Model:
     time_scale: float = math.nan
     name: str = "model"
     vectorized: bool = False
+    cacheable: bool = False
+    code_version: str = "1"
+
+    def cache_parameters(self) -> dict[str, Any]:
+        """Settings besides the inputs that change the outputs (part of the cache key)."""
+        return {}
 
     def input_port(self, name: str) -> Port:
         """Return the input port called ``name`` (KeyError if absent)."""
@@ -255,6 +267,14 @@ class FunctionModel(Model):
 
     def _run(self, inputs: dict[str, Any]) -> Mapping[str, Any]:
         return self.func(**inputs)
+
+    def cache_parameters(self) -> dict[str, Any]:
+        """The function's bytecode and constants: editing the function changes the key."""
+        code = getattr(self.func, "__code__", None)
+        if code is None:
+            return {"func": repr(self.func)}
+        return {"func": f"{self.func.__module__}.{self.func.__qualname__}",
+                "code": code.co_code.hex(), "consts": repr(code.co_consts)}
 
 
 def model_from_function(

@@ -372,7 +372,8 @@ class Study:
 
     # -- running ----------------------------------------------------------------------
     def run(self, values: Mapping[str, Any] | None = None, *,
-            params: Mapping[str, Any] | None = None, batch: int | None = None) -> StudyResult:
+            params: Mapping[str, Any] | None = None, batch: int | None = None,
+            cache: Any = None) -> StudyResult:
         """Validate, then evaluate every model once in topological order.
 
         Parameters
@@ -385,6 +386,10 @@ class Study:
         batch : int, optional
             Evaluate ``batch`` samples at once; values without the sample axis are
             broadcast. Vectorized models see whole arrays, the others one row at a time.
+        cache : ModelCache, optional
+            A content-hash cache (:class:`scaleweave.execution.ModelCache`): runs of
+            ``cacheable`` models are looked up by their inputs and code version
+            before they are computed, and stored after.
 
         Returns
         -------
@@ -397,7 +402,7 @@ class Study:
                 study.set_input(k, v)
             for name, targets in self.bindings.items():
                 study.bind(name, *targets, value=self.parameter_values.get(name))
-            return study.run(params=params, batch=batch)
+            return study.run(params=params, batch=batch, cache=cache)
         params = dict(params or {})
         unknown = sorted(set(params) - set(self.bindings))
         if unknown:
@@ -439,12 +444,30 @@ class Study:
                 if p.name in inputs:
                     result.si[ref], result.units[ref] = inputs[p.name], p.unit
             start = time.perf_counter()
-            out = model.evaluate(inputs, label=inst, batch=batch)
+            out = _evaluate_cached(model, inst, inputs, batch, cache)
             result.timings[inst] = time.perf_counter() - start
             for p in model.outputs:
                 ref = f"{inst}.{p.name}"
                 result.si[ref], result.units[ref] = out[p.name], p.unit
         return result
+
+
+def _evaluate_cached(model: Model, inst: str, inputs: dict[str, Any], batch: int | None,
+                     cache: Any) -> dict[str, Any]:
+    """Evaluate a model, through the content-hash cache if it is cacheable."""
+    if cache is None or not model.cacheable:
+        return model.evaluate(inputs, label=inst, batch=batch)
+    from scaleweave._version import __version__
+
+    key = cache.key(f"{type(model).__module__}.{type(model).__qualname__}", inputs,
+                    {**model.cache_parameters(), "batch": batch},
+                    f"{__version__}+{model.code_version}")
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    out = model.evaluate(inputs, label=inst, batch=batch)
+    cache.put(key, out)
+    return out
 
 
 def _broadcast(value: Any, batch: int, shape: tuple) -> np.ndarray:
