@@ -1,8 +1,10 @@
 """Propagation rows through the execution layer: recorded, resumable, failures counted."""
 
 import json
+import sys
 import time
 
+import cloudpickle
 import numpy as np
 import pytest
 
@@ -12,6 +14,10 @@ from scaleweave.core.distributions import parse_distribution as dist
 from scaleweave.execution import ProcessExecutor, SerialExecutor
 from scaleweave.uq.ensemble_evaluator import EnsembleEvaluator
 from scaleweave.uq.propagate import propagate
+
+# Test modules are not importable in a fresh worker (--import-mode=importlib): ship ours
+# by value, as a user's script would be.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 
 def _flaky(x):
