@@ -25,27 +25,13 @@ Writes ``results/bench/coupler_overhead.json``.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from benchmarks._common import figure_line, machine_info, time_interleaved, write_json
 from scaleweave.bridges.multirate import MultirateChain, partition_chain
 from scaleweave.cases.multirate import build_chain
-
-try:
-    from benchmarks._common import figure_line, machine_info, time_interleaved, write_json
-except ImportError:  # loaded by file path while the benchmarks package is not importable
-    import importlib.util
-    import sys
-
-    _spec = importlib.util.spec_from_file_location(
-        "benchmarks._common", Path(__file__).resolve().with_name("_common.py"))
-    _common = importlib.util.module_from_spec(_spec)
-    sys.modules.setdefault("benchmarks._common", _common)
-    _spec.loader.exec_module(_common)
-    figure_line, machine_info = _common.figure_line, _common.machine_info
-    time_interleaved, write_json = _common.time_interleaved, _common.write_json
 
 __all__ = ["main", "max_difference", "peer_multirate", "pulse_chain", "run_ours"]
 

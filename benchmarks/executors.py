@@ -41,20 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._common import figure_line, machine_info, write_json
 from scaleweave.execution import DaskExecutor, ProcessExecutor, Task, sample_seed
-
-try:
-    from benchmarks._common import figure_line, machine_info, write_json
-except ImportError:  # loaded by file path while the benchmarks package is not importable
-    import importlib.util
-
-    _spec = importlib.util.spec_from_file_location(
-        "benchmarks._common", Path(__file__).resolve().with_name("_common.py"))
-    _common = importlib.util.module_from_spec(_spec)
-    sys.modules.setdefault("benchmarks._common", _common)
-    _spec.loader.exec_module(_common)
-    figure_line, machine_info, write_json = (_common.figure_line, _common.machine_info,
-                                             _common.write_json)
 
 __all__ = ["main", "matrix_loop", "noop"]
 

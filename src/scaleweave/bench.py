@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
+import sys
 from pathlib import Path
 
 from scaleweave.errors import ConfigError
@@ -38,10 +39,9 @@ def run_benchmarks(name: str) -> int:
     for n in chosen:
         if n not in names:
             raise ConfigError(f"unknown benchmark {n!r}; known: {', '.join(names)}")
+    root = str(benchmark_dir().parent)
+    if root not in sys.path:  # the benchmarks package sits beside src/, not in the wheel
+        sys.path.insert(0, root)
     for n in chosen:
-        path = benchmark_dir() / f"{n}.py"
-        spec = importlib.util.spec_from_file_location(f"benchmarks.{n}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.main()
+        importlib.import_module(f"benchmarks.{n}").main()
     return 0
