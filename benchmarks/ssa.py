@@ -1,0 +1,139 @@
+"""SSA throughput: our Numba direct method against GillesPy2's compiled C++ SSA (SSACSolver).
+
+Model (3 reactions, orders 0, 2 and 1): ``0 -> A`` at 100/s, ``2 A -> B`` with
+stochastic constant 0.02/s per pair (our ``h = c A(A-1)/2``; GillesPy2 writes
+``k A(A-1)/vol``, so its ``k = c/2 = 0.01`` at ``vol = 1``), ``B -> 0`` at 1/s. At
+steady state about 200 events/s of simulated time (A ~ 71, B ~ 50).
+
+Both run ``N_TRAJ`` trajectories to ``T_END`` seconds, single-threaded, output at
+``N_POINTS`` times. Figures are events per wall-clock second; GillesPy2 does not report
+its event count, so its events are taken equal to ours (same model, same expected
+number; the time-averaged copy numbers are compared on their own line as a check). Compile
+time is excluded on both sides: our kernel is warmed up (and cached by Numba), and
+the SSACSolver is built before timing. GillesPy2's figure includes its per-run
+overhead (launching the compiled program, parsing its output); at 2e6 events per
+trajectory this is a small share.
+
+Run: ``scaleweave bench ssa`` or ``python -m benchmarks.ssa`` (from the checkout).
+Writes ``results/bench/ssa.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks._common import figure_line, machine_info, time_interleaved, write_json
+from scaleweave.engines.reaction_network import Reaction, ReactionNetwork
+from scaleweave.engines.ssa import ssa_ensemble
+
+__all__ = ["main", "network", "run_ours"]
+
+NAME = "ssa"
+K_MAKE, C_DIMER, K_DEG = 100.0, 0.02, 1.0  # 1/s, 1/s per pair, 1/s
+T_END = 10_000.0  # s
+N_POINTS = 101
+N_TRAJ = 4
+REPEATS = 3
+
+
+def network() -> ReactionNetwork:
+    """The benchmark model, starting empty."""
+    return ReactionNetwork({"A": 0, "B": 0}, [
+        Reaction({}, {"A": 1}, K_MAKE, "make"),
+        Reaction({"A": 2}, {"B": 1}, C_DIMER, "dimerise"),
+        Reaction({"B": 1}, {}, K_DEG, "degrade")])
+
+
+def run_ours(seed: int = 1) -> tuple[np.ndarray, int]:
+    """Mean (A, B) over the output times after 0 and all trajectories; total events."""
+    counts, events = ssa_ensemble(network(), np.linspace(0.0, T_END, N_POINTS), N_TRAJ, seed)
+    return counts[:, 1:, :].mean(axis=(0, 1)), int(events.sum())
+
+
+def _peer() -> tuple[Any, Any] | None:
+    """GillesPy2 model and a built SSACSolver, or None if GillesPy2 is not installed."""
+    try:
+        import gillespy2
+    except ImportError:
+        return None
+    # GillesPy2 runs SCons as `realpath(sys.executable) -m SCons` unless `scons` is on
+    # PATH; inside a virtual environment that realpath is the base interpreter, which
+    # lacks SCons. Putting this environment's bin first makes it find the venv's scons.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    model = gillespy2.Model(name="ssa_bench")
+    make = gillespy2.Parameter(name="k_make", expression=K_MAKE)
+    dimer = gillespy2.Parameter(name="k_dimer", expression=C_DIMER / 2)  # k A(A-1)/vol
+    deg = gillespy2.Parameter(name="k_deg", expression=K_DEG)
+    model.add_parameter([make, dimer, deg])
+    a = gillespy2.Species(name="A", initial_value=0, mode="discrete")
+    b = gillespy2.Species(name="B", initial_value=0, mode="discrete")
+    model.add_species([a, b])
+    model.add_reaction([
+        gillespy2.Reaction(name="make", reactants={}, products={a: 1}, rate=make),
+        gillespy2.Reaction(name="dimerise", reactants={a: 2}, products={b: 1}, rate=dimer),
+        gillespy2.Reaction(name="degrade", reactants={b: 1}, products={}, rate=deg)])
+    model.timespan(np.linspace(0.0, T_END, N_POINTS))
+    solver = gillespy2.SSACSolver(model=model)  # compiles the C++ program (not timed)
+    return model, solver
+
+
+def _run_peer(model: Any, solver: Any, seed: int = 1) -> np.ndarray:
+    results = model.run(solver=solver, number_of_trajectories=N_TRAJ, seed=seed)
+    return np.array([[r["A"][1:].mean(), r["B"][1:].mean()] for r in results]).mean(axis=0)
+
+
+def main() -> None:
+    """Time both contenders (interleaved, best of REPEATS); print lines; write JSON."""
+    run_ours(0)  # compile / load the cached kernel
+    final_ours, events = run_ours()
+    peer = _peer()
+    data: dict[str, Any] = {
+        "benchmark": NAME,
+        "model": "0 -> A (100/s); 2A -> B (c=0.02/s per pair); B -> 0 (1/s)",
+        "t_end_s": T_END, "n_trajectories": N_TRAJ, "n_points": N_POINTS,
+        "events_total": events,
+        "ours": "scaleweave.engines.ssa.ssa_ensemble (Numba, serial)",
+        "machine": machine_info(),
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    if peer is None:
+        times = time_interleaved({"ours": lambda: run_ours}, REPEATS)
+        ours_rate = events / min(times["ours"])
+        print(f"ssa_events_per_s: ours={ours_rate:.4g} peer=n/a ratio=n/a events/s "
+              "(GillesPy2 not installed: pip install gillespy2)")
+        data.update(headline={"name": "ssa_events_per_s", "ours": ours_rate, "peer": None,
+                              "ratio": None, "unit": "events/s"}, peer=None)
+    else:
+        model, solver = peer
+        _run_peer(model, solver, 2)  # first launch (file system caches) not timed
+        times = time_interleaved({"ours": lambda: run_ours,
+                                  "peer": lambda: (lambda: _run_peer(model, solver))}, REPEATS)
+        ours_rate = events / min(times["ours"])
+        peer_rate = events / min(times["peer"])
+        final_peer = _run_peer(model, solver)
+        print(figure_line("ssa_events_per_s", ours_rate, peer_rate, ours_rate / peer_rate,
+                          "events/s"), flush=True)
+        print(figure_line("ssa_wall_s", min(times["ours"]), min(times["peer"]),
+                          min(times["peer"]) / min(times["ours"]), "s"), flush=True)
+        print(f"check_mean_A: ours={final_ours[0]:.4g} peer={final_peer[0]:.4g} "
+              f"(rate-equation steady state ~71; {N_TRAJ} x {N_POINTS - 1} samples each)")
+        data.update(headline={"name": "ssa_events_per_s", "ours": ours_rate,
+                              "peer": peer_rate, "ratio": ours_rate / peer_rate,
+                              "unit": "events/s"},
+                    peer="gillespy2.SSACSolver (C++, compiled before timing)",
+                    wall_s={"ours": times["ours"], "peer": times["peer"]},
+                    mean_a_b={"ours": final_ours.tolist(), "peer": final_peer.tolist()})
+    path = write_json(NAME, data)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
