@@ -1,0 +1,186 @@
+"""Bounds and exact relations for effective properties of isotropic multi-phase composites.
+
+Microstructure-free answers of the bottom-up bridge: what any arrangement of the
+given phases at the given volume fractions can (Voigt/Reuss, Hashin–Shtrikman) or
+must (Levin) give. Fractions are area (2D) or volume (3D) fractions summing to 1;
+moduli and conductivities come out in the unit they went in.
+
+Regimes
+-------
+- Voigt/Reuss (Hill 1952): any microstructure, any anisotropy; the arithmetic and
+  harmonic means bound the effective modulus along every direction.
+- Hashin–Shtrikman (1962, 1963; Walpole 1966 for non-well-ordered phases): the
+  effective property of a **statistically isotropic** composite of isotropic
+  phases; the tightest bounds given only volume fractions.
+- Levin (1967): exact for any two-phase composite of isotropic phases with
+  isotropic eigenstrains (thermal expansion), once its bulk modulus ``K*`` is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from scaleweave.errors import ConfigError
+
+__all__ = [
+    "hashin_shtrikman_bulk",
+    "hashin_shtrikman_conductivity",
+    "hashin_shtrikman_shear",
+    "levin_expansion",
+    "reuss",
+    "voigt",
+]
+
+
+def _check(fractions: Sequence[float], *values: Sequence[float]) -> tuple[np.ndarray, ...]:
+    f = np.asarray(fractions, dtype=float).ravel()
+    if np.any(f < 0) or abs(f.sum() - 1.0) > 1e-9:
+        raise ConfigError(f"fractions must be non-negative and sum to 1, got {f.tolist()}")
+    out = [f]
+    for v in values:
+        a = np.asarray(v, dtype=float).ravel()
+        if a.size != f.size:
+            raise ConfigError(f"need one property per phase: {f.size} fractions, {a.size} values")
+        if not np.all(np.isfinite(a)) or np.any(a <= 0):
+            raise ConfigError(f"phase properties must be positive and finite, got {a.tolist()}")
+        out.append(a)
+    return tuple(out)
+
+
+def _dim(dim: int) -> int:
+    if dim not in (2, 3):
+        raise ConfigError(f"dim must be 2 or 3, got {dim}")
+    return dim
+
+
+def voigt(fractions: Sequence[float], values: Sequence[float]) -> float:
+    """Arithmetic (Voigt, uniform-field) mean ``sum f_i v_i``: an upper bound.
+
+    Examples
+    --------
+    >>> voigt([0.5, 0.5], [1.0, 3.0])
+    2.0
+    """
+    f, v = _check(fractions, values)
+    return float(f @ v)
+
+
+def reuss(fractions: Sequence[float], values: Sequence[float]) -> float:
+    """Harmonic (Reuss, uniform-flux) mean ``1 / sum(f_i / v_i)``: a lower bound.
+
+    Examples
+    --------
+    >>> reuss([0.5, 0.5], [1.0, 3.0])
+    1.5
+    """
+    f, v = _check(fractions, values)
+    return float(1.0 / (f @ (1.0 / v)))
+
+
+def _hs(f: np.ndarray, v: np.ndarray, shift: float) -> float:
+    """``[sum f_i / (v_i + s)]^-1 - s``: the Hashin–Shtrikman form for a reference ``s``."""
+    return float(1.0 / (f @ (1.0 / (v + shift))) - shift)
+
+
+def hashin_shtrikman_conductivity(fractions: Sequence[float], conductivity: Sequence[float],
+                                  dim: int = 3) -> tuple[float, float]:
+    """Hashin–Shtrikman (1962) bounds on the conductivity of an isotropic composite.
+
+    ``k_HS(k0) = [sum f_i / (k_i + (d-1) k0)]^-1 - (d-1) k0`` with ``k0`` the
+    smallest (lower) and largest (upper) phase conductivity; in 2D the lower one is
+    the Maxwell-Garnett value for the best conductor dispersed in the worst.
+
+    Returns
+    -------
+    lower, upper : float
+
+    Examples
+    --------
+    >>> lo, hi = hashin_shtrikman_conductivity([0.5, 0.5], [1.0, 4.0], dim=2)
+    >>> round(lo, 6), round(hi, 6)
+    (1.857143, 2.153846)
+    """
+    f, k = _check(fractions, conductivity)
+    d = _dim(dim)
+    return _hs(f, k, (d - 1) * k.min()), _hs(f, k, (d - 1) * k.max())
+
+
+def hashin_shtrikman_bulk(fractions: Sequence[float], bulk: Sequence[float],
+                          shear: Sequence[float], dim: int = 3) -> tuple[float, float]:
+    """Hashin–Shtrikman–Walpole bounds on the bulk modulus of an isotropic composite.
+
+    3D: ``K_HS(G0) = [sum f_i / (K_i + 4 G0 / 3)]^-1 - 4 G0 / 3``. 2D (plane, area
+    bulk modulus ``kappa``; plane strain ``kappa = K + G/3``):
+    ``kappa_HS(G0) = [sum f_i / (kappa_i + G0)]^-1 - G0``. ``G0`` is the smallest
+    (lower) or largest (upper) shear modulus.
+
+    Examples
+    --------
+    >>> [round(b, 4) for b in hashin_shtrikman_bulk([0.5, 0.5], [1.0, 2.0], [1.0, 1.0])]
+    [1.4118, 1.4118]
+    """
+    f, k, g = _check(fractions, bulk, shear)
+    c = 4.0 / 3.0 if _dim(dim) == 3 else 1.0
+    return _hs(f, k, c * g.min()), _hs(f, k, c * g.max())
+
+
+def hashin_shtrikman_shear(fractions: Sequence[float], bulk: Sequence[float],
+                           shear: Sequence[float], dim: int = 3) -> tuple[float, float]:
+    """Hashin–Shtrikman–Walpole bounds on the shear modulus of an isotropic composite.
+
+    ``G_HS = [sum f_i / (G_i + zeta)]^-1 - zeta`` with, in 3D,
+    ``zeta = G0 (9 K0 + 8 G0) / (6 (K0 + 2 G0))`` and in 2D (plane, area bulk modulus)
+    ``zeta = kappa0 G0 / (kappa0 + 2 G0)``; ``(K0, G0)`` the smallest (lower) or
+    largest (upper) bulk and shear moduli taken separately (Walpole 1966).
+
+    Examples
+    --------
+    Equal shear moduli leave nothing to bound:
+
+    >>> [round(b, 6) for b in hashin_shtrikman_shear([0.3, 0.7], [1.0, 5.0], [2.0, 2.0])]
+    [2.0, 2.0]
+    """
+    f, k, g = _check(fractions, bulk, shear)
+    d = _dim(dim)
+
+    def zeta(k0: float, g0: float) -> float:
+        if d == 3:
+            return g0 * (9.0 * k0 + 8.0 * g0) / (6.0 * (k0 + 2.0 * g0))
+        return k0 * g0 / (k0 + 2.0 * g0)
+
+    return _hs(f, g, zeta(k.min(), g.min())), _hs(f, g, zeta(k.max(), g.max()))
+
+
+def levin_expansion(bulk_eff: float, fractions: Sequence[float], bulk: Sequence[float],
+                    expansion: Sequence[float]) -> float:
+    """Levin's (1967) exact effective expansion of a two-phase composite given ``K*``.
+
+    ``alpha* = <alpha> + (alpha_1 - alpha_2) / (1/K_1 - 1/K_2) (1/K* - <1/K>)``.
+
+    Regime: two isotropic phases with isotropic eigenstrains ``alpha_i I`` (thermal
+    expansion per kelvin, or any eigenstrain magnitude); exact for every
+    microstructure when ``1/K* = I : S* : I`` (volumetric strain per unit hydrostatic
+    stress, ``S*`` the effective compliance) and ``alpha* = tr(eps*) / d``; for an
+    isotropic composite these are its bulk modulus and expansion coefficient. Use
+    the 3D bulk moduli in 3D and the plane (area) ones in 2D.
+
+    Examples
+    --------
+    At the Reuss bound the expansion is the plain mean:
+
+    >>> levin_expansion(reuss([0.5, 0.5], [1.0, 2.0]), [0.5, 0.5], [1.0, 2.0], [1.0, 3.0])
+    2.0
+    """
+    f, k = _check(fractions, bulk)
+    a = np.asarray(expansion, dtype=float).ravel()
+    if f.size != 2 or a.size != 2:
+        raise ConfigError(f"Levin's relation is for two phases, got {f.size} fractions and "
+                          f"{a.size} expansions")
+    if k[0] == k[1]:
+        raise ConfigError("Levin's relation needs distinct bulk moduli (K1 == K2 given)")
+    if not bulk_eff > 0:
+        raise ConfigError(f"effective bulk modulus must be positive, got {bulk_eff}")
+    slope = (a[0] - a[1]) / (1.0 / k[0] - 1.0 / k[1])
+    return float(f @ a + slope * (1.0 / bulk_eff - f @ (1.0 / k)))
