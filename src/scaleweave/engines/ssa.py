@@ -107,6 +107,26 @@ def fire(x: np.ndarray, j: int, c_idx: np.ndarray, c_amt: np.ndarray, times: int
 
 
 @njit(cache=True)
+def direct_step(x: np.ndarray, h: np.ndarray, a0: float, t: float, k: int, out: np.ndarray,
+                t_out: np.ndarray, c_idx: np.ndarray, c_amt: np.ndarray
+                ) -> tuple[float, int, int]:
+    """One direct-method event: waiting time, output rows passed, then the reaction.
+
+    Rows ``out[k:]`` whose time ``t_out`` falls before the event get the state just
+    before it. Returns ``(t, k, fired)``; ``fired`` is 0 when the waiting time ran
+    past the last output time (the event is then not applied).
+    """
+    t += -math.log(1.0 - np.random.random()) / a0
+    while k < t_out.size and t_out[k] <= t:
+        out[k, :] = x
+        k += 1
+    if k >= t_out.size:
+        return t, k, 0
+    fire(x, select_reaction(h, a0 * np.random.random()), c_idx, c_amt, 1)
+    return t, k, 1
+
+
+@njit(cache=True)
 def ssa_into(out: np.ndarray, x0: np.ndarray, rates: np.ndarray, r_idx: np.ndarray,
              r_nu: np.ndarray, c_idx: np.ndarray, c_amt: np.ndarray, t_out: np.ndarray,
              seed: int, max_events: int) -> tuple[int, bool]:
@@ -131,15 +151,8 @@ def ssa_into(out: np.ndarray, x0: np.ndarray, rates: np.ndarray, r_idx: np.ndarr
             break
         if events >= max_events:
             return events, False
-        t += -math.log(1.0 - np.random.random()) / a0
-        while k < n_t and t_out[k] <= t:
-            out[k, :] = x
-            k += 1
-        if k >= n_t:
-            break
-        j = select_reaction(h, a0 * np.random.random())
-        fire(x, j, c_idx, c_amt, 1)
-        events += 1
+        t, k, fired = direct_step(x, h, a0, t, k, out, t_out, c_idx, c_amt)
+        events += fired
     return events, True
 
 

@@ -40,9 +40,9 @@ from scaleweave.engines.reaction_network import ReactionNetwork
 from scaleweave.engines.ssa import (
     DEFAULT_MAX_EVENTS,
     check_output_times,
+    direct_step,
     fire,
     propensities_kernel,
-    select_reaction,
     trajectory_seeds,
 )
 from scaleweave.errors import ConfigError, ModelError
@@ -197,14 +197,9 @@ def tau_leap_into(out: np.ndarray, stats: np.ndarray, x0: np.ndarray, rates: np.
         if tau1 < ssa_factor / a0:
             # a leap would fire only a few reactions: exact SSA steps instead
             for _ in range(ssa_steps):
-                t += -math.log(1.0 - np.random.random()) / a0
-                while k < n_t and t_out[k] <= t:
-                    out[k, :] = x
-                    k += 1
-                if k >= n_t:
+                t, k, fired = direct_step(x, h, a0, t, k, out, t_out, c_idx, c_amt)
+                if not fired:
                     break
-                j = select_reaction(h, a0 * np.random.random())
-                fire(x, j, c_idx, c_amt, 1)
                 events += 1
                 ssa_done += 1
                 a0 = propensities_kernel(x, rates, r_idx, r_nu, h)
