@@ -47,3 +47,13 @@ def test_si_unit_text():
 def test_si_round_trip(value, unit):
     back = from_si(to_si(value, unit, unit, where="x"), unit)
     assert math.isclose(back, value, rel_tol=1e-12, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize(("text", "magnitude", "unit"), [
+    ("1e6 1/(M*s)", 1e6, "1/(M*s)"),  # a unit starting with a digit after an exponent
+    ("2.5e-3 m", 2.5e-3, "m"),
+    ("5eV", 5.0, "eV"),
+])
+def test_parse_quantity_exponent_is_not_split_into_the_unit(text, magnitude, unit):
+    q = parse_quantity(text, "")
+    assert q.to(unit).magnitude == pytest.approx(magnitude)

@@ -119,7 +119,8 @@ def parse_quantity(text: str | float | int | pint.Quantity, default_unit: str) -
     return q
 
 
-_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s*+-].*)?$")
+_NUMBER_UNIT = re.compile(
+    r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\d.eE])\s*([^\d\s*+-].*)?$")
 _SUBSTANCE = ureg.Unit("mol").dimensionality
 
 
