@@ -56,8 +56,45 @@ def run_ours(seed: int = 1) -> tuple[np.ndarray, int]:
     return counts[:, 1:, :].mean(axis=(0, 1)), int(events.sum())
 
 
-def _peer() -> tuple[Any, Any] | None:
-    """GillesPy2 model and a built SSACSolver, or None if GillesPy2 is not installed."""
+def _o3_build() -> Any:
+    """A context manager under which GillesPy2 builds its C++ with ``-O3`` (this run only).
+
+    GillesPy2's SConstruct sets ``CXXFLAGS=['-std=c++14']`` (no optimisation). A patched
+    copy with ``-O3`` is written to a temporary folder and its ``BuildEngine`` pointed to
+    it; GillesPy2's object cache is off by default, so every object is rebuilt.
+    """
+    import contextlib
+    import tempfile
+
+    from gillespy2.solvers.cpp.build import build_engine
+
+    @contextlib.contextmanager
+    def patched():
+        folder = Path(tempfile.mkdtemp(prefix="gillespy2-O3-"))
+        original = Path(build_engine.__file__).parent / "SConstruct"
+        text = original.read_text()
+        flags = "CXXFLAGS=['-std=c++14']"
+        if flags not in text:
+            raise RuntimeError("GillesPy2's SConstruct changed; cannot patch its flags")
+        (folder / "SConstruct").write_text(text.replace(flags,
+                                                        "CXXFLAGS=['-std=c++14', '-O3']"))
+        init = build_engine.BuildEngine.__init__
+
+        def init_o3(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            self.makefile = folder / "SConstruct"
+
+        build_engine.BuildEngine.__init__ = init_o3
+        try:
+            yield
+        finally:
+            build_engine.BuildEngine.__init__ = init
+
+    return patched()
+
+
+def _peer(o3: bool = False) -> tuple[Any, Any] | None:
+    """GillesPy2 model and a built SSACSolver (``o3``: rebuilt at -O3), or None if missing."""
     try:
         import gillespy2
     except ImportError:
@@ -81,8 +118,39 @@ def _peer() -> tuple[Any, Any] | None:
         gillespy2.Reaction(name="dimerise", reactants={a: 2}, products={b: 1}, rate=dimer),
         gillespy2.Reaction(name="degrade", reactants={b: 1}, products={}, rate=deg)])
     model.timespan(np.linspace(0.0, T_END, N_POINTS))
-    solver = gillespy2.SSACSolver(model=model)  # compiles the C++ program (not timed)
+    if o3:
+        with _o3_build():
+            solver = gillespy2.SSACSolver(model=model)  # compiled at -O3 (not timed)
+    else:
+        solver = gillespy2.SSACSolver(model=model)  # compiles the C++ program (not timed)
     return model, solver
+
+
+def _scaling() -> dict[str, Any]:
+    """Ensemble wall time on 1 and 2 Numba threads, and whether the results are identical."""
+    import numba
+
+    n_traj = 8
+    net = network()
+    t = np.linspace(0.0, T_END / 4, N_POINTS)
+    serial, _ = ssa_ensemble(net, t, n_traj, 5)
+    ssa_ensemble(net, t, 2, 5, parallel=True)  # compile the parallel kernel
+    available = numba.config.NUMBA_NUM_THREADS
+    results, times = {}, {}
+    for threads in (1, 2):
+        if threads > available:
+            continue
+        numba.set_num_threads(threads)
+        best = np.inf
+        for _ in range(REPEATS):
+            start = time.perf_counter()
+            counts, _ = ssa_ensemble(net, t, n_traj, 5, parallel=True)
+            best = min(best, time.perf_counter() - start)
+        times[threads], results[threads] = best, counts
+    numba.set_num_threads(available)
+    same = all(np.array_equal(c, serial) for c in results.values())
+    return {"wall_s": times, "identical_to_serial": same, "n_trajectories": n_traj,
+            "threads_available": available}
 
 
 def _run_peer(model: Any, solver: Any, seed: int = 1) -> np.ndarray:
@@ -131,6 +199,28 @@ def main() -> None:
                     peer="gillespy2.SSACSolver (C++, compiled before timing)",
                     wall_s={"ours": times["ours"], "peer": times["peer"]},
                     mean_a_b={"ours": final_ours.tolist(), "peer": final_peer.tolist()})
+        try:
+            model3, solver3 = _peer(o3=True)
+        except Exception as exc:  # a build failure must not lose the other figures
+            print(f"ssa_events_per_s_vs_O3: skipped ({type(exc).__name__}: {exc})")
+        else:
+            _run_peer(model3, solver3, 2)
+            t3 = time_interleaved({"ours": lambda: run_ours,
+                                   "peer": lambda: (lambda: _run_peer(model3, solver3))},
+                                  REPEATS)
+            ours3, peer3 = events / min(t3["ours"]), events / min(t3["peer"])
+            print(figure_line("ssa_events_per_s_vs_O3", ours3, peer3, ours3 / peer3,
+                              "events/s (GillesPy2 rebuilt with -O3: its SConstruct's "
+                              "CXXFLAGS patched in this benchmark only)"), flush=True)
+            data["vs_O3"] = {"ours": ours3, "peer": peer3, "ratio": ours3 / peer3,
+                             "wall_s": t3}
+    scaling = _scaling()
+    if 2 in scaling["wall_s"]:
+        one, two = scaling["wall_s"][1], scaling["wall_s"][2]
+        print(figure_line("ssa_ensemble_2_threads_vs_1", 1 / two, 1 / one, one / two,
+                          "ensembles/s (ours on 2 threads vs 1; reproducible per seed: "
+                          f"{scaling['identical_to_serial']})"), flush=True)
+    data["scaling"] = scaling
     path = write_json(NAME, data)
     print(f"wrote {path}")
 

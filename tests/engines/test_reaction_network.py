@@ -12,7 +12,7 @@ from scaleweave.engines.reaction_network import (
     rate_jacobian,
     solve_rate_equations,
 )
-from scaleweave.errors import ConfigError
+from scaleweave.errors import ConfigError, UnitError
 
 
 def birth_death(n0=20, b=1.0, d=0.8):
@@ -144,3 +144,31 @@ def test_comb_reference_consistency():
     net = ReactionNetwork({"A": 1}, [Reaction({"A": 2}, {}, 1.0)])
     assert net.propensities(np.array([1]))[0] == 0.0
     assert net.propensities(np.array([5]))[0] == math.comb(5, 2)
+
+
+def test_stochastic_rate_from_units():
+    from scaleweave.engines.reaction_network import AVOGADRO, stochastic_rate
+
+    # first order: c = k; second order: c = k / (N_A V); 2 A: c = 2 k / (N_A V)
+    assert stochastic_rate("3 1/min", {"A": 1}) == pytest.approx(0.05)
+    v = 1e-15  # m^3 (1 pL)
+    assert stochastic_rate("1e6 L/(mol*s)", {"A": 1, "B": 1}, volume="1 pL") == pytest.approx(
+        1e3 / (AVOGADRO * v))
+    assert stochastic_rate("1e6 L/(mol*s)", {"A": 2}, volume=v) == pytest.approx(
+        2e3 / (AVOGADRO * v))
+    assert stochastic_rate("1 nM/s", {}, volume="1 pL") == pytest.approx(1e-6 * AVOGADRO * v)
+
+
+@pytest.mark.parametrize("k, reactants, volume, error, match", [
+    # a second-order rate constant given in 1/s (the unit mismatch)
+    ("0.1 1/s", {"A": 1, "B": 1}, "1 pL", UnitError, r"order 2.*1/\(M\*s\)"),
+    ("0.1 1/(M*s)", {"A": 1}, None, UnitError, "order 1; expected 1/time"),
+    ("-1 1/s", {"A": 1}, None, ConfigError, ">= 0"),
+    ("1 1/(M*s)", {"A": 1, "B": 1}, None, ConfigError, "needs the reaction volume"),
+    ("1 1/(M*s)", {"A": 1, "B": 1}, "-1 pL", ConfigError, "volume must be positive"),
+])
+def test_stochastic_rate_bad_units(k, reactants, volume, error, match):
+    from scaleweave.engines.reaction_network import stochastic_rate
+
+    with pytest.raises(error, match=match):
+        stochastic_rate(k, reactants, volume=volume, where="reaction 'bind'")

@@ -15,6 +15,11 @@ __all__ = ["CASES", "load_case"]
 
 #: name -> (module:Class, one-line description). Keep sorted by name.
 CASES: dict[str, tuple[str, str]] = {
+    "infection": (
+        "scaleweave.cases.infection:InfectionCase",
+        "Low-dose viral infection: stochastic cells, QSSA binding, diffusing interferon "
+        "field, coupled multi-rate",
+    ),
     "multirate": (
         "scaleweave.cases.multirate:MultirateChainCase",
         "Crack-tip time scales: a spring chain with a stiff block, single-rate vs "

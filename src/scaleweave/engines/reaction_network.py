@@ -44,7 +44,10 @@ __all__ = [
     "rate_equations",
     "rate_jacobian",
     "solve_rate_equations",
+    "stochastic_rate",
 ]
+
+AVOGADRO = 6.02214076e23  # 1/mol, exact (SI 2019)
 
 
 @dataclass(frozen=True)
@@ -269,6 +272,73 @@ class ReactionNetwork:
     def __repr__(self) -> str:
         return (f"ReactionNetwork(species={list(self.names)}, "
                 f"reactions=[{'; '.join(r.label() for r in self.reactions)}])")
+
+
+def stochastic_rate(k: object, reactants: Mapping[str, int], *, volume: object = None,
+                    where: str = "reaction") -> float:
+    """Stochastic rate constant ``c`` (1/s per combination) from a macroscopic one with units.
+
+    Parameters
+    ----------
+    k : pint.Quantity or str
+        The concentration-based constant of a reaction of total order ``m``, with a
+        unit of dimension concentration^(1-m) / time: ``"1/s"`` for first order,
+        ``"1/(M*s)"`` or ``"L/(mol*s)"`` for second, ``"nM/s"`` for a source (m = 0).
+    reactants : mapping of str to int
+        Reactant stoichiometry ``nu_i`` (gives ``m`` and ``prod nu_i!``).
+    volume : pint.Quantity, str or float, optional
+        Reaction volume (``"1 pL"``; a bare number is read in m^3), needed unless m = 1.
+    where : str
+        Names the reaction in messages.
+
+    Returns
+    -------
+    float
+        ``c = k prod(nu_i!) / (N_A V)^(m - 1)`` in SI (1/s).
+
+    Raises
+    ------
+    UnitError
+        ``k``'s unit does not fit the order (e.g. a second-order constant in 1/s).
+    ConfigError
+        Negative ``k``, or a volume is needed and missing.
+
+    Examples
+    --------
+    ``A + B`` at 10^6 /(M s) in 1 pL: ``c = 10^3 m^3/(mol s) / (N_A 10^-15 m^3)``.
+
+    >>> round(stochastic_rate("1e6 1/(M*s)", {"A": 1, "B": 1}, volume="1 pL") * 1e6, 4)
+    1.6605
+    """
+    from scaleweave.core.units import parse_quantity, ureg
+    from scaleweave.errors import UnitError
+
+    m = int(sum(int(n) for n in reactants.values()))
+    try:  # pint's own parser also reads "1e6 1/(M*s)" (a unit starting with a digit)
+        q = ureg.Quantity(k) if isinstance(k, str) else parse_quantity(k, "")
+    except Exception as exc:
+        raise UnitError(f"{where}: cannot read rate constant {k!r} as a quantity: {exc}"
+                        ) from None
+    expected = ureg.Quantity(1.0, "mol/m^3") ** (1 - m) / ureg.Quantity(1.0, "s")
+    if q.dimensionality != expected.dimensionality:
+        want = {0: "concentration/time, e.g. nM/s", 1: "1/time, e.g. 1/s",
+                2: "1/(concentration*time), e.g. 1/(M*s)"}.get(
+                    m, f"concentration^{1 - m}/time")
+        raise UnitError(f"{where}: rate constant {q:~P} has the wrong unit for a reaction of "
+                        f"order {m}; expected {want}")
+    k_si = float(q.to(expected.units).magnitude)
+    if not math.isfinite(k_si) or k_si < 0:
+        raise ConfigError(f"{where}: rate constant must be a finite number >= 0, got {q:~P}")
+    fact = math.prod(math.factorial(int(n)) for n in reactants.values())
+    if m == 1:
+        return k_si * fact
+    if volume is None:
+        raise ConfigError(f"{where}: a reaction of order {m} needs the reaction volume to turn "
+                          f"its concentration-based constant into a per-molecule one")
+    v = float(parse_quantity(volume, "m^3").to("m^3").magnitude)
+    if not v > 0:
+        raise ConfigError(f"{where}: volume must be positive, got {volume!r}")
+    return k_si * fact / (AVOGADRO * v) ** (m - 1)
 
 
 # ---------------------------------------------------------------- ODE path
