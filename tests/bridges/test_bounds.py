@@ -4,7 +4,10 @@ Sources: Hill (1952, Proc. Phys. Soc. A 65, 349) for Voigt >= Reuss; Hashin &
 Shtrikman (1962, J. Appl. Phys. 33, 3125; 1963, J. Mech. Phys. Solids 11, 127) and
 Walpole (1966, J. Mech. Phys. Solids 14, 151); Hill (1963, J. Mech. Phys. Solids 11,
 357): equal shear moduli make the bulk modulus exact; Milton (2002, The Theory of
-Composites, ch. 7, 23) for the 2D forms; Levin (1967, Mech. Solids 2, 58).
+Composites, ch. 7, 23) for the 2D forms; Levin (1967, Mech. Solids 2, 58);
+Mori & Tanaka (1973, Acta Metall. 21, 571) in Benveniste's (1987, Mech. Mater. 6,
+147) two-phase form, equal to the HS form with the matrix as reference (Weng 1984,
+Int. J. Eng. Sci. 22, 845).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from scaleweave.bridges.bounds import (
     hashin_shtrikman_conductivity,
     hashin_shtrikman_shear,
     levin_expansion,
+    mori_tanaka,
+    mori_tanaka_conductivity,
     reuss,
     voigt,
 )
@@ -107,3 +112,35 @@ def test_config_errors(call, match):
 def test_single_phase_is_its_own_bound():
     assert hashin_shtrikman_shear([1.0], [3.0], [2.0]) == pytest.approx((2.0, 2.0))
     assert np.isclose(voigt([1.0], [4.0]), reuss([1.0], [4.0]))
+
+
+def test_mori_tanaka_two_phase_closed_form_and_hs_identity():
+    f, km, gm, ki, gi = 0.3, 2.0, 1.0, 10.0, 5.0
+    k, g = mori_tanaka([1 - f, f], [km, ki], [gm, gi])
+    # Benveniste (1987): explicit two-phase Mori-Tanaka moduli
+    assert k == pytest.approx(km + f * (ki - km) / (1 + (1 - f) * (ki - km) / (km + 4 * gm / 3)))
+    zeta = gm * (9 * km + 8 * gm) / (6 * (km + 2 * gm))
+    assert g == pytest.approx(gm + f * (gi - gm) / (1 + (1 - f) * (gi - gm) / (gm + zeta)))
+    # softest matrix: the lower HS bound; stiffest matrix (index 1): the upper one
+    for dim in (2, 3):
+        assert mori_tanaka([1 - f, f], [km, ki], [gm, gi], dim=dim) == pytest.approx(
+            (hashin_shtrikman_bulk([1 - f, f], [km, ki], [gm, gi], dim)[0],
+             hashin_shtrikman_shear([1 - f, f], [km, ki], [gm, gi], dim)[0]))
+        assert mori_tanaka([1 - f, f], [km, ki], [gm, gi], matrix=1, dim=dim)[0] == \
+            pytest.approx(hashin_shtrikman_bulk([1 - f, f], [km, ki], [gm, gi], dim)[1])
+    # Maxwell-Garnett in 2D: k_m (1 + 2 f beta / (1 - f beta)), beta = (k_i-k_m)/(k_i+k_m)
+    beta = (10.0 - 1.0) / 11.0
+    assert mori_tanaka_conductivity([0.8, 0.2], [1.0, 10.0], dim=2) == pytest.approx(
+        1 + 2 * 0.2 * beta / (1 - 0.2 * beta))
+    with pytest.raises(ConfigError, match="matrix phase index"):
+        mori_tanaka([0.5, 0.5], [1.0, 2.0], [1.0, 2.0], matrix=2)
+
+
+@given(fraction, positive, positive, positive, positive, st.sampled_from([2, 3]))
+def test_mori_tanaka_lies_inside_hs_bounds(f, k1, k2, g1, g2, dim):
+    fr = [1 - f, f]
+    k, g = mori_tanaka(fr, [k1, k2], [g1, g2], dim=dim)
+    klo, khi = hashin_shtrikman_bulk(fr, [k1, k2], [g1, g2], dim)
+    glo, ghi = hashin_shtrikman_shear(fr, [k1, k2], [g1, g2], dim)
+    assert klo * (1 - 1e-9) <= k <= khi * (1 + 1e-9)
+    assert glo * (1 - 1e-9) <= g <= ghi * (1 + 1e-9)

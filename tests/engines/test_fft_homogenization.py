@@ -15,12 +15,23 @@ import warnings
 import numpy as np
 import pytest
 
-from scaleweave.bridges.bounds import hashin_shtrikman_conductivity, levin_expansion
+from scaleweave.bridges.bounds import (
+    hashin_shtrikman_bulk,
+    hashin_shtrikman_conductivity,
+    hashin_shtrikman_shear,
+    levin_expansion,
+    mori_tanaka,
+)
 from scaleweave.engines import microstructure as ms
 from scaleweave.engines.fft_homogenization import (
     effective_conductivity,
     effective_elasticity,
+    isotropic_stiffness,
     mandel_basis,
+    property_change,
+    rotate_stiffness,
+    rve_size_validity,
+    transversely_isotropic_stiffness,
 )
 from scaleweave.errors import ConfigError, ValidityWarning
 
@@ -251,3 +262,132 @@ def test_elastic_laminate_exact(discretization, scheme):
     c66 = 2 / avg(1 / mu)  # Mandel shear entry = 2 G*
     assert c == pytest.approx(np.array([[c11, c12, 0], [c12, c22, 0], [0, 0, c66]]),
                               rel=1e-7, abs=1e-7)
+
+
+# ------------------------------------------------ anisotropic phases, scan tracks
+
+def _iso_2d(c):
+    """Isotropic projection of a 2D Mandel stiffness: plane bulk kappa and shear mu."""
+    kappa = (c[0, 0] + c[1, 1] + 2 * c[0, 1]) / 4
+    mu = (c[0, 0] + c[1, 1] - 2 * c[0, 1] + 2 * c[2, 2]) / 8
+    return kappa, mu
+
+
+def test_full_stiffness_path_matches_isotropic_moduli():
+    micro = ms.random_inclusions((48, 48), 0.3, 0.08, np.random.default_rng(4))
+    K, G = [3.0, 30.0], [1.0, 20.0]
+    eig = np.array([np.eye(2) * 1e-3, [[2e-3, 1e-4], [1e-4, -1e-3]]])
+    a = effective_elasticity(micro, K, G, eigenstrain=eig[micro])
+    c = np.array([isotropic_stiffness(k, g, 2) for k, g in zip(K, G, strict=True)])
+    for scheme in SCHEMES:
+        b = effective_elasticity(micro, stiffness=c, eigenstrain=eig, scheme=scheme)
+        assert np.allclose(a.effective, b.effective, rtol=1e-6)
+        assert np.allclose(a.effective_eigenstrain, b.effective_eigenstrain, rtol=1e-6,
+                           atol=1e-12)
+
+
+def test_elastic_hashin_shtrikman_bounds_contain_random_two_phase():
+    """Hashin & Shtrikman (1963) / Walpole (1966): plane bulk and shear of random disks."""
+    rng = np.random.default_rng(11)
+    K, G = np.array([3.0, 60.0]), np.array([1.0, 40.0])
+    kappa = K + G / 3  # plane strain area bulk modulus
+    for f_target, radius in ((0.2, 0.05), (0.4, 0.06)):
+        micro = ms.random_inclusions((128, 128), f_target, radius, rng)
+        r = effective_elasticity(micro, K, G)
+        k_eff, mu_eff = _iso_2d(r.effective)
+        f = micro.mean()
+        klo, khi = hashin_shtrikman_bulk([1 - f, f], kappa, G, dim=2)
+        glo, ghi = hashin_shtrikman_shear([1 - f, f], kappa, G, dim=2)
+        assert klo <= k_eff <= khi, (k_eff, klo, khi)
+        assert glo <= mu_eff <= ghi, (mu_eff, glo, ghi)
+        # the matrix is the softer phase: Mori-Tanaka equals the lower HS bound, and a
+        # dispersion of disks lies close above it (observed within 6 % here)
+        assert mori_tanaka([1 - f, f], kappa, G, dim=2)[0] == pytest.approx(klo)
+        assert k_eff / klo - 1 < 0.06
+
+
+def test_cubic_polycrystal_bulk_modulus_is_exact():
+    """Cubic grains: Voigt and Reuss bulk moduli coincide, so K* = (C11 + 2 C12)/3
+    for every texture (Hill 1952, Proc. Phys. Soc. A 65, 349); the shear lies between
+    the Reuss and Voigt averages. Copper constants (GPa, Simmons & Wang 1971)."""
+    c11, c12, c44 = 168.4, 121.4, 75.4
+    c = np.zeros((6, 6))
+    c[:3, :3] = c12
+    c[np.diag_indices(3)] = c11
+    c[3:, 3:] = 2 * c44 * np.eye(3)
+    labels, rot = ms.voronoi_grains((16, 16, 16), 8, np.random.default_rng(5))
+    stiff = np.array([rotate_stiffness(c, R) for R in rot])
+    r = effective_elasticity(labels, stiffness=stiff)
+    iso = np.einsum("mij,ij->m", mandel_basis(3), np.eye(3))
+    k_eff = 1.0 / (iso @ np.linalg.solve(r.effective, iso))
+    assert k_eff == pytest.approx((c11 + 2 * c12) / 3, rel=1e-6)
+    g_voigt = (c11 - c12 + 3 * c44) / 5
+    g_reuss = 5 * (c11 - c12) * c44 / (4 * c44 + 3 * (c11 - c12))
+    g_eff = r.effective[5, 5] / 2
+    assert g_reuss < g_eff < g_voigt
+
+
+def test_rotated_stiffness_round_trip_and_errors():
+    c = transversely_isotropic_stiffness(200e9, 150e9, 0.3, 0.35, 70e9)
+    assert np.allclose(rotate_stiffness(rotate_stiffness(c, 0.7), -0.7), c, atol=1e-9 * c.max())
+    r3 = ms.voronoi_grains((4, 4, 4), 1, np.random.default_rng(0))[1][0]
+    assert np.allclose(np.linalg.eigvalsh(rotate_stiffness(c, r3)), np.linalg.eigvalsh(c))
+    with pytest.raises(ConfigError, match="not positive definite"):
+        transversely_isotropic_stiffness(1.0, 1.0, 0.7, 0.3, 1.0)
+    bad = isotropic_stiffness(1.0, 1.0, 2)
+    bad[2, 2] = -1.0
+    with pytest.raises(ConfigError, match="phase 1 is not positive definite"):
+        effective_elasticity(ms.checkerboard((4, 4)),
+                             stiffness=[isotropic_stiffness(1.0, 1.0, 2), bad])
+    with pytest.raises(ConfigError, match="phase 1 has no stiffness"):
+        effective_elasticity(ms.checkerboard((4, 4)),
+                             stiffness=[isotropic_stiffness(1.0, 1.0, 2)])
+    with pytest.raises(ConfigError, match="not both"):
+        effective_elasticity(ms.checkerboard((4, 4)), [1.0, 1.0], [1.0, 1.0],
+                             stiffness=[bad, bad])
+    with pytest.raises(ConfigError, match="phase 1 has no eigenstrain"):
+        effective_elasticity(ms.checkerboard((4, 4)), [1.0, 1.0], [1.0, 1.0],
+                             eigenstrain=np.zeros((1, 2, 2)))
+
+
+def _track_eigenstrain(angles, e_long, e_trans):
+    t = np.stack([np.cos(angles), np.sin(angles), np.zeros_like(angles)], axis=-1)
+    return e_trans * np.eye(3) + (e_long - e_trans) * np.einsum("pi,pj->pij", t, t)
+
+
+def test_alternating_tracks_equal_stiffness_give_mean_eigenstrain():
+    """0/90 tracks of one stiffness: the layer eigenstrain is in-plane isotropic and
+    equals (eps_L + eps_T)/2 (uniform stiffness: eps* = <eps>, exactly; issue 8)."""
+    rve = ms.scan_tracks((12, 12, 8), 2, 0.25, "0/90")
+    e_l, e_t = -4e-3, -1e-3
+    eig = _track_eigenstrain(rve.angles, e_l, e_t)
+    r = effective_elasticity(rve.phases, [160e9, 160e9], [80e9, 80e9], eigenstrain=eig)
+    e = r.effective_eigenstrain
+    assert e[0, 0] == pytest.approx(0.5 * (e_l + e_t), rel=1e-8)
+    assert e[1, 1] == pytest.approx(e[0, 0], rel=1e-8)
+    assert e[2, 2] == pytest.approx(e_t, rel=1e-8) and abs(e[0, 1]) < 1e-12
+
+
+def test_alternating_anisotropic_tracks_are_square_symmetric():
+    """Transversely isotropic tracks (axis along the scan): the 0/90 RVE maps onto
+    itself under x <-> y plus a one-layer shift, so C11 = C22 and eps_xx = eps_yy."""
+    rve = ms.scan_tracks((8, 8, 8), 2, 0.25, "0/90")
+    c = transversely_isotropic_stiffness(200e9, 140e9, 0.3, 0.35, 60e9)
+    stiff = np.array([rotate_stiffness(c, a) for a in rve.angles])
+    r = effective_elasticity(rve.phases, stiffness=stiff,
+                             eigenstrain=_track_eigenstrain(rve.angles, -4e-3, -1e-3))
+    assert r.effective[0, 0] == pytest.approx(r.effective[1, 1], rel=1e-7)
+    e = r.effective_eigenstrain
+    assert e[0, 0] == pytest.approx(e[1, 1], rel=1e-7)
+    # stiffer along the track: the layer's in-plane eigenstrain leans to eps_L
+    assert e[0, 0] < 0.5 * (-4e-3 - 1e-3)
+
+
+def test_rve_size_validity_warns_for_small_cells_and_coarse_grids():
+    with pytest.warns(ValidityWarning, match="enlarge the RVE"):
+        v = rve_size_validity(0.6, 1 / 64)  # a 0.3-radius inclusion in a unit cell
+    assert [x.ok for x in v] == [False, True]
+    with pytest.warns(ValidityWarning, match="refine the grid"):
+        v = rve_size_validity(0.05, 1 / 32)
+    assert [x.ok for x in v] == [True, False]
+    assert property_change(2.0, 2.1, 0.01, "C11").ok is False

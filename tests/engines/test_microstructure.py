@@ -80,3 +80,36 @@ def test_voronoi_grains():
     assert np.array_equal(lab3, again) and np.allclose(rot, rot2)
     with pytest.raises(ConfigError):
         ms.voronoi_grains((8, 8), 0, np.random.default_rng(0))
+
+
+def test_scan_tracks_layers_directions_and_porosity():
+    rve = ms.scan_tracks((16, 16, 8), 4, 0.25, "0/90")
+    assert np.degrees(rve.angles) == pytest.approx([0.0, 90.0])
+    assert rve.pore_phase is None and rve.porosity == 0.0
+    # layer 0 tracks along x: track index constant along x, 4 tracks across y
+    assert np.all(rve.track[:, :, 0] == rve.track[:1, :, 0])
+    assert len(np.unique(rve.track[:, :, 0])) == 4
+    assert np.all(rve.phases[:, :, 2:4] == 1) and np.all(rve.phases[:, :, 4:6] == 0)
+    r67 = ms.scan_tracks((16, 16, 12), 6, 0.25, "67")
+    assert np.degrees(r67.layer_angle) == pytest.approx([0, 67, 134, 21, 88, 155])
+    assert len(r67.angles) == 6
+    kw = {"porosity": 0.03, "jitter": 0.2}
+    a = ms.scan_tracks((24, 24, 8), 2, 0.2, "0/90", rng=np.random.default_rng(3), **kw)
+    b = ms.scan_tracks((24, 24, 8), 2, 0.2, "0/90", rng=np.random.default_rng(3), **kw)
+    c = ms.scan_tracks((24, 24, 8), 2, 0.2, "0/90", rng=np.random.default_rng(4), **kw)
+    assert np.array_equal(a.phases, b.phases) and not np.array_equal(a.phases, c.phases)
+    assert a.pore_phase == 2 and 0.03 <= a.porosity < 0.06
+    assert a.porosity == pytest.approx(np.mean(a.phases == 2))
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    ({"n_layers": 3}, "multiple of n_layers"),
+    ({"track_width": 0.0}, "track_width"),
+    ({"porosity": 1.2}, "porosity must lie in"),
+    ({"strategy": "zigzag"}, "scan strategy"),
+    ({"porosity": 0.02}, "needs rng"),
+])
+def test_scan_tracks_refusals(kw, match):
+    args = {"shape": (8, 8, 4), "n_layers": 2, "track_width": 0.25} | kw
+    with pytest.raises(ConfigError, match=match):
+        ms.scan_tracks(**args)

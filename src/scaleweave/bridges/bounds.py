@@ -12,6 +12,11 @@ Regimes
 - Hashin–Shtrikman (1962, 1963; Walpole 1966 for non-well-ordered phases): the
   effective property of a **statistically isotropic** composite of isotropic
   phases; the tightest bounds given only volume fractions.
+- Mori–Tanaka (1973; Benveniste 1987): a matrix with dilute-to-moderate spherical
+  (circular) isotropic inclusions; it interacts them through the mean matrix field,
+  coinciding with the Hashin–Shtrikman form whose reference medium is the matrix
+  (Weng 1984), hence with a bound when the matrix is the softest or stiffest phase.
+  Not for interpenetrating or high-fraction (f > ~0.4) microstructures.
 - Levin (1967): exact for any two-phase composite of isotropic phases with
   isotropic eigenstrains (thermal expansion), once its bulk modulus ``K*`` is known.
 """
@@ -29,6 +34,8 @@ __all__ = [
     "hashin_shtrikman_conductivity",
     "hashin_shtrikman_shear",
     "levin_expansion",
+    "mori_tanaka",
+    "mori_tanaka_conductivity",
     "reuss",
     "voigt",
 ]
@@ -184,3 +191,66 @@ def levin_expansion(bulk_eff: float, fractions: Sequence[float], bulk: Sequence[
         raise ConfigError(f"effective bulk modulus must be positive, got {bulk_eff}")
     slope = (a[0] - a[1]) / (1.0 / k[0] - 1.0 / k[1])
     return float(f @ a + slope * (1.0 / bulk_eff - f @ (1.0 / k)))
+
+
+def mori_tanaka_conductivity(fractions: Sequence[float], conductivity: Sequence[float],
+                             matrix: int = 0, dim: int = 3) -> float:
+    """Mori–Tanaka (Maxwell-Garnett) conductivity of spherical (circular) inclusions.
+
+    ``k_MT = [sum f_i / (k_i + (d-1) k_m)]^-1 - (d-1) k_m``, ``k_m`` the matrix phase's.
+
+    Examples
+    --------
+    >>> round(mori_tanaka_conductivity([0.8, 0.2], [1.0, 10.0], dim=2), 6)
+    1.391304
+    """
+    f, k = _check(fractions, conductivity)
+    d = _dim(dim)
+    _matrix(matrix, f.size)
+    return _hs(f, k, (d - 1) * k[matrix])
+
+
+def mori_tanaka(fractions: Sequence[float], bulk: Sequence[float], shear: Sequence[float],
+                matrix: int = 0, dim: int = 3) -> tuple[float, float]:
+    """Mori–Tanaka (1973) bulk and shear moduli of isotropic spherical inclusions.
+
+    The Hashin–Shtrikman form with the matrix as reference (Weng 1984; Benveniste
+    1987): 3D ``K = [sum f_i / (K_i + 4 G_m / 3)]^-1 - 4 G_m / 3`` and
+    ``G = [sum f_i / (G_i + zeta_m)]^-1 - zeta_m``,
+    ``zeta_m = G_m (9 K_m + 8 G_m) / (6 (K_m + 2 G_m))``; 2D (circular fibres, plane,
+    area bulk modulus ``kappa``): shifts ``G_m`` and ``kappa_m G_m / (kappa_m + 2 G_m)``.
+
+    Parameters
+    ----------
+    fractions : sequence of float
+        Volume (area) fractions, summing to 1.
+    bulk, shear : sequence of float
+        Phase moduli (Pa); 2D: the plane (area) bulk modulus.
+    matrix : int
+        Index of the matrix (continuous) phase.
+    dim : {2, 3}
+
+    Returns
+    -------
+    bulk, shear : float
+
+    Examples
+    --------
+    Two phases: ``K = K_m + f (K_i - K_m) / (1 + (1 - f)(K_i - K_m)/(K_m + 4 G_m/3))``:
+
+    >>> [round(x, 6) for x in mori_tanaka([0.7, 0.3], [2.0, 10.0], [1.0, 5.0])]
+    [2.895522, 1.511945]
+    """
+    f, k, g = _check(fractions, bulk, shear)
+    d = _dim(dim)
+    _matrix(matrix, f.size)
+    km, gm = k[matrix], g[matrix]
+    if d == 3:
+        zeta = gm * (9.0 * km + 8.0 * gm) / (6.0 * (km + 2.0 * gm))
+        return _hs(f, k, 4.0 * gm / 3.0), _hs(f, g, zeta)
+    return _hs(f, k, gm), _hs(f, g, km * gm / (km + 2.0 * gm))
+
+
+def _matrix(matrix: int, n: int) -> None:
+    if not 0 <= matrix < n:
+        raise ConfigError(f"matrix phase index must lie in 0..{n - 1}, got {matrix}")

@@ -15,6 +15,11 @@ __all__ = ["CASES", "load_case"]
 
 #: name -> (module:Class, one-line description). Keep sorted by name.
 CASES: dict[str, tuple[str, str]] = {
+    "am-warpage": (
+        "scaleweave.cases.am_warpage:AMWarpageCase",
+        "3D-printed part: scan-track eigenstrain -> RVE homogenization -> layer build "
+        "-> warpage, with its aleatory distribution",
+    ),
     "infection": (
         "scaleweave.cases.infection:InfectionCase",
         "Low-dose viral infection: stochastic cells, QSSA binding, diffusing interferon "

@@ -30,6 +30,14 @@ moduli come out in the units they went in (W/(m K), S/m, Pa ...). Elastic tensor
 are in **Mandel notation** (orthonormal: shear components carry ``sqrt(2)``):
 2D ``[11, 22, 12]``, 3D ``[11, 22, 33, 23, 13, 12]``. 2D elasticity is plane
 strain (``eps_33 = 0``, in-plane eigenstrain only), with the 3D Lamé constants.
+
+Phases are isotropic (``bulk``, ``shear``) or carry full anisotropic stiffness tensors
+(``stiffness``: per phase, e.g. rotated grains or scan tracks; built with
+:func:`transversely_isotropic_stiffness`, :func:`rotate_stiffness`,
+:func:`plane_strain_stiffness`); eigenstrains are given per voxel or per phase. With
+anisotropic phases the basic scheme's reference medium is ``c0 I`` (Mandel), ``c0``
+mid-way between the extreme stiffness eigenvalues. :func:`rve_size_validity` and
+:func:`property_change` are the scale-separation and resolution diagnostics.
 """
 
 from __future__ import annotations
@@ -47,10 +55,17 @@ from scaleweave.errors import ConfigError, ValidityWarning
 
 __all__ = [
     "HomogenizationResult",
+    "check_stiffness",
     "effective_conductivity",
     "effective_elasticity",
     "frequency_vectors",
+    "isotropic_stiffness",
     "mandel_basis",
+    "plane_strain_stiffness",
+    "property_change",
+    "rotate_stiffness",
+    "rve_size_validity",
+    "transversely_isotropic_stiffness",
 ]
 
 Scheme = Literal["basic", "cg"]
@@ -161,9 +176,14 @@ def _ifft(x: np.ndarray, shape: Sequence[int], workers: int) -> np.ndarray:
     return scipy.fft.irfftn(x, s=shape, axes=_spatial_axes(len(shape)), workers=workers)
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Inner product of two real fields (einsum, not BLAS: BLAS threads stall under load)."""
+    return float(np.einsum("i,i->", a.ravel(), b.ravel()))
+
+
 def _rms(x: np.ndarray, ndim: int) -> float:
     n = np.prod(x.shape[-ndim:])
-    return float(np.sqrt(np.vdot(x, x).real / n))
+    return float(np.sqrt(_dot(x, x) / n))
 
 
 # ------------------------------------------------------------------ the solvers
@@ -203,24 +223,30 @@ def _solve(
         return e, it, np.asarray(history)
     if scheme != "cg":
         raise ConfigError(f"scheme must be 'basic' or 'cg', not {scheme!r}")
-    # CG on P C x = -P sigma(E); residual vector r = -P sigma(E + x)
-    x = np.zeros_like(e)
-    r = -ps
+    # CG on P C x = -P sigma(E); residual vector r = -P sigma(E + x); e holds E + x
+    r = ps
+    r *= -1.0
+    del ps
     p = r.copy()
-    rr = np.vdot(r, r).real
+    rr = _dot(r, r)
+    s_cur = stress(e)  # sigma(E + x), updated as x moves: sigma is affine in the strain
     while res > tol and it < maxiter:
-        ap = project(linear(p))
-        alpha = rr / np.vdot(p, ap).real
-        x += alpha * p
+        lp = linear(p)
+        ap = project(lp)
+        alpha = rr / _dot(p, ap)
+        e += alpha * p  # e = E + x, updated in place (E is constant)
+        s_cur += alpha * lp
         r -= alpha * ap
-        rr_new = np.vdot(r, r).real
-        p = r + (rr_new / rr) * p
+        del lp, ap  # freed before the next iteration allocates its own
+        rr_new = _dot(r, r)
+        p *= rr_new / rr
+        p += r
         rr = rr_new
         it += 1
-        s_norm = _rms(stress(e + x), ndim)
+        s_norm = _rms(s_cur, ndim)
         res = float(np.sqrt(rr / np.prod(e.shape[-ndim:]))) / s_norm if s_norm > 0 else 0.0
         history.append(res)
-    e = e + x
+    del r, p, s_cur  # free the Krylov vectors before the final check
     res, _ = residual(e)  # the true residual, not the recurrence
     history[-1] = res
     return e, it, np.asarray(history)
@@ -235,6 +261,68 @@ def _validity(result_res: Sequence[np.ndarray], tol: float, what: str) -> list[V
                       f"tolerance {tol:.3g}; raise maxiter or use scheme='cg'",
                       ValidityWarning, stacklevel=3)
     return [v]
+
+
+def rve_size_validity(feature_size: float, voxel_size: float, cell_size: float = 1.0, *,
+                      min_features: float = 4.0, min_voxels: float = 4.0,
+                      warn: bool = True) -> list[Validity]:
+    """Scale-separation and resolution diagnostics of an RVE, before solving it.
+
+    Parameters
+    ----------
+    feature_size : float
+        Largest microstructural length (inclusion diameter, track width, grain size),
+        in the unit of ``cell_size``.
+    voxel_size : float
+        Voxel edge, same unit.
+    cell_size : float
+        RVE edge, same unit.
+    min_features : float
+        Cell edges per feature below which the RVE is too small to be representative
+        (periodic images of one feature interact; the answer is a property of the
+        cell, not of the material).
+    min_voxels : float
+        Voxels per feature below which the features are unresolved.
+    warn : bool
+        Issue a :class:`~scaleweave.errors.ValidityWarning` for each failed check.
+
+    Returns
+    -------
+    list of Validity
+        ``cell/feature >= min_features`` and ``feature/voxel >= min_voxels``.
+
+    Examples
+    --------
+    >>> [v.ok for v in rve_size_validity(0.1, 1 / 64)]
+    [True, True]
+    """
+    if min(feature_size, voxel_size, cell_size) <= 0:
+        raise ConfigError(f"feature, voxel and cell sizes must be positive, got "
+                          f"{feature_size}, {voxel_size}, {cell_size}")
+    out = [Validity("fft_homogenization", "RVE size / feature size (scale separation)",
+                    cell_size / feature_size, min_features, "ge"),
+           Validity("fft_homogenization", "voxels per feature (resolution)",
+                    feature_size / voxel_size, min_voxels, "ge")]
+    if warn:
+        for v in out:
+            if not v.ok:
+                fix = "enlarge the RVE" if "scale" in v.diagnostic else "refine the grid"
+                warnings.warn(f"RVE {v.diagnostic} = {v.value:.3g} < {v.limit:g}: {fix}",
+                              ValidityWarning, stacklevel=2)
+    return out
+
+
+def property_change(coarse: float, fine: float, limit: float, what: str) -> Validity:
+    """Relative change of an effective property between two RVEs (resolution or size).
+
+    Examples
+    --------
+    >>> v = property_change(1.0, 1.01, 0.02, "C11 with resolution")
+    >>> round(v.value, 6), v.ok
+    (0.009901, True)
+    """
+    return Validity("fft_homogenization", f"relative change of {what}",
+                    abs(fine - coarse) / max(abs(fine), 1e-300), limit)
 
 
 def _phase_values(phases: np.ndarray, values: Sequence[float], name: str) -> np.ndarray:
@@ -376,6 +464,145 @@ def mandel_basis(d: int) -> np.ndarray:
     return basis
 
 
+
+# ------------------------------------------------------- stiffness tensors (Mandel)
+
+def isotropic_stiffness(bulk: float, shear: float, d: int = 3) -> np.ndarray:
+    """Isotropic stiffness in Mandel notation (Pa); 2D is plane strain.
+
+    Examples
+    --------
+    >>> np.round(isotropic_stiffness(2.0, 1.0, 2), 6).tolist()
+    [[3.333333, 1.333333, 0.0], [1.333333, 3.333333, 0.0], [0.0, 0.0, 2.0]]
+    """
+    lam = bulk - 2.0 * shear / 3.0
+    c = np.zeros((6, 6))
+    c[:3, :3] = lam
+    c += 2.0 * shear * np.eye(6)
+    return plane_strain_stiffness(c) if d == 2 else c
+
+
+def transversely_isotropic_stiffness(e_long: float, e_trans: float, nu_lt: float,
+                                     nu_tt: float, g_lt: float) -> np.ndarray:
+    """Stiffness (Mandel, 6x6, Pa) of a transversely isotropic solid with axis ``x1``.
+
+    Parameters
+    ----------
+    e_long, e_trans : float
+        Young's moduli along the axis (``E_L``) and across it (``E_T``), Pa.
+    nu_lt, nu_tt : float
+        Poisson's ratios: contraction across per stretch along (``nu_LT``), and
+        within the transverse plane (``nu_TT``).
+    g_lt : float
+        Axial shear modulus ``G_LT`` (Pa); the transverse one is ``E_T / (2 (1 + nu_TT))``.
+
+    Raises
+    ------
+    ConfigError
+        If the resulting stiffness is not positive definite.
+
+    Examples
+    --------
+    Isotropic constants give the isotropic tensor:
+
+    >>> c = transversely_isotropic_stiffness(2.5, 2.5, 0.25, 0.25, 1.0)
+    >>> bool(np.allclose(c, isotropic_stiffness(5 / 3, 1.0)))
+    True
+    """
+    g_tt = e_trans / (2.0 * (1.0 + nu_tt))
+    s = np.zeros((6, 6))
+    s[0, 0] = 1.0 / e_long
+    s[1, 1] = s[2, 2] = 1.0 / e_trans
+    s[0, 1] = s[1, 0] = s[0, 2] = s[2, 0] = -nu_lt / e_long
+    s[1, 2] = s[2, 1] = -nu_tt / e_trans
+    s[3, 3] = 1.0 / (2.0 * g_tt)  # Mandel: S_44 = 1 / (2 G)
+    s[4, 4] = s[5, 5] = 1.0 / (2.0 * g_lt)
+    w = np.linalg.eigvalsh(s)
+    if not np.all(np.isfinite(s)) or w.min() <= 0:
+        raise ConfigError(
+            f"transversely isotropic constants E_L={e_long}, E_T={e_trans}, nu_LT={nu_lt}, "
+            f"nu_TT={nu_tt}, G_LT={g_lt} give a stiffness that is not positive definite "
+            f"(need E, G > 0, |nu_TT| < 1 and 1 - nu_TT - 2 nu_LT^2 E_T/E_L > 0)")
+    return np.linalg.inv(s)
+
+
+def _mandel_rotation(rot: np.ndarray) -> np.ndarray:
+    """``Q`` with ``Mandel(R A R^T) = Q Mandel(A)`` (orthogonal)."""
+    d = rot.shape[0]
+    b = mandel_basis(d)
+    return np.einsum("mij,ia,nab,jb->mn", b, rot, b, rot)
+
+
+def rotate_stiffness(stiffness: np.ndarray, rotation: np.ndarray | float) -> np.ndarray:
+    """Rotate a Mandel stiffness: ``C'_ijkl = R_ia R_jb R_kc R_ld C_abcd``.
+
+    Parameters
+    ----------
+    stiffness : ndarray, ``(6, 6)`` or ``(3, 3)``
+        Mandel stiffness (3D or 2D).
+    rotation : ndarray ``(3, 3)`` or ``(2, 2)``, or float
+        Rotation matrix, or an angle (rad) about ``x3`` (3D) / in the plane (2D).
+
+    Examples
+    --------
+    A quarter turn about ``x3`` swaps ``C_1111`` and ``C_2222``:
+
+    >>> c = transversely_isotropic_stiffness(10.0, 2.0, 0.3, 0.3, 1.0)
+    >>> c90 = rotate_stiffness(c, np.pi / 2)
+    >>> bool(np.isclose(c90[1, 1], c[0, 0]))
+    True
+    """
+    c = np.asarray(stiffness, dtype=float)
+    d = 3 if c.shape == (6, 6) else 2
+    if np.ndim(rotation) == 0:
+        a = float(rotation)  # type: ignore[arg-type]
+        r2 = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        rot = np.eye(3)
+        rot[:2, :2] = r2
+        rot = rot if d == 3 else r2
+    else:
+        rot = np.asarray(rotation, dtype=float)
+    q = _mandel_rotation(rot)
+    return q @ c @ q.T
+
+
+def plane_strain_stiffness(stiffness: np.ndarray) -> np.ndarray:
+    """In-plane block ``[11, 22, 12]`` of a 3D Mandel stiffness (plane strain, Pa)."""
+    c = np.asarray(stiffness, dtype=float)
+    idx = [0, 1, 5]
+    return c[np.ix_(idx, idx)].copy()
+
+
+def check_stiffness(stiffness: np.ndarray, d: int) -> np.ndarray:
+    """Validate per-phase Mandel stiffnesses: shape, symmetry, positive definiteness.
+
+    Returns
+    -------
+    ndarray, shape ``(n_phases, m, m)``
+
+    Raises
+    ------
+    ConfigError
+        Naming the first phase that is asymmetric or not positive definite.
+    """
+    c = np.asarray(stiffness, dtype=float)
+    m = 3 if d == 2 else 6
+    if c.ndim == 2:
+        c = c[None]
+    if c.ndim != 3 or c.shape[1:] != (m, m):
+        raise ConfigError(f"stiffness must have shape (n_phases, {m}, {m}) in {d}D (Mandel "
+                          f"notation), got {c.shape}")
+    for i, ci in enumerate(c):
+        if not np.all(np.isfinite(ci)) or not np.allclose(ci, ci.T, rtol=1e-10,
+                                                          atol=1e-12 * np.abs(ci).max()):
+            raise ConfigError(f"stiffness of phase {i} must be finite and symmetric")
+        w = np.linalg.eigvalsh(ci)
+        if w.min() <= 1e-12 * max(abs(w.max()), 1e-300):
+            raise ConfigError(f"stiffness of phase {i} is not positive definite (smallest "
+                              f"eigenvalue {w.min():.4g} Pa); a stable solid needs all > 0")
+    return c
+
+
 def _elastic_green(k: np.ndarray, lam0: float, mu0: float) -> np.ndarray:
     """Inverse acoustic tensor ``N = (D^H C0 D)^-1``, shape ``(d, d, *half)``."""
     d = k.shape[0]
@@ -392,9 +619,10 @@ def _elastic_green(k: np.ndarray, lam0: float, mu0: float) -> np.ndarray:
 
 def effective_elasticity(
     phases: np.ndarray,
-    bulk: Sequence[float],
-    shear: Sequence[float],
+    bulk: Sequence[float] | None = None,
+    shear: Sequence[float] | None = None,
     *,
+    stiffness: np.ndarray | None = None,
     eigenstrain: np.ndarray | None = None,
     scheme: Scheme = "cg",
     discretization: Discretization = "rotated",
@@ -414,8 +642,14 @@ def effective_elasticity(
         both positive (the stiffness is then positive definite; anything else is a
         ConfigError). 2D is plane strain with ``lambda = K - 2G/3``, ``mu = G``, so
         the in-plane (area) bulk modulus is ``kappa = K + G/3``.
-    eigenstrain : ndarray, shape ``(*grid, d, d)``, optional
-        Stress-free strain of each voxel (e.g. ``alpha dT I``); symmetric.
+    stiffness : ndarray, shape ``(n_phases, m, m)``, optional
+        Instead of ``bulk`` and ``shear``: the full (anisotropic) stiffness of each
+        phase in Mandel notation (Pa), e.g. from :func:`transversely_isotropic_stiffness`
+        rotated with :func:`rotate_stiffness` (2D: :func:`plane_strain_stiffness`).
+        Each must be symmetric positive definite.
+    eigenstrain : ndarray, optional
+        Stress-free strain (e.g. ``alpha dT I``), symmetric: per voxel, shape
+        ``(*grid, d, d)``, or per phase, shape ``(n_phases, d, d)``.
     scheme, discretization, tol, maxiter, keep_fields, workers
         As in :func:`effective_conductivity`.
 
@@ -434,41 +668,84 @@ def effective_elasticity(
     3.333333
     """
     phases = _check_grid(phases)
-    K = np.asarray(bulk, dtype=float).ravel()
-    G = np.asarray(shear, dtype=float).ravel()
-    if K.size != G.size:
-        raise ConfigError(f"bulk and shear need one value per phase, got {K.size} and {G.size}")
-    kv = _phase_values(phases, K, "bulk modulus")
-    mu = _phase_values(phases, G, "shear modulus")
-    lam = kv - 2.0 * mu / 3.0
     shape, d = phases.shape, phases.ndim
+    m_dim = 3 if d == 2 else 6
+    c_vox: np.ndarray | None = None
+    if stiffness is not None:
+        if bulk is not None or shear is not None:
+            raise ConfigError("give either bulk and shear or stiffness, not both")
+        c_phase = check_stiffness(stiffness, d)
+        hi = int(phases.max())
+        if int(phases.min()) < 0 or hi >= len(c_phase):
+            raise ConfigError(f"phase {hi} has no stiffness: {len(c_phase)} given for "
+                              f"phases 0..{hi}")
+        c_vox = np.moveaxis(c_phase[phases], (-2, -1), (0, 1)).copy()  # (m, m, *grid)
+        ev = np.linalg.eigvalsh(c_phase[np.unique(phases)])
+        kv = mu = lam = np.zeros(1)
+    else:
+        if bulk is None or shear is None:
+            raise ConfigError("effective_elasticity needs bulk and shear moduli per phase "
+                              "(or a stiffness tensor per phase)")
+        K = np.asarray(bulk, dtype=float).ravel()
+        G = np.asarray(shear, dtype=float).ravel()
+        if K.size != G.size:
+            raise ConfigError(f"bulk and shear need one value per phase, got {K.size} and "
+                              f"{G.size}")
+        kv = _phase_values(phases, K, "bulk modulus")
+        mu = _phase_values(phases, G, "shear modulus")
+        lam = kv - 2.0 * mu / 3.0
     # K > 0 and G > 0 (checked above) is exactly positive definiteness of an isotropic
     # stiffness, in 3D and in plane strain (lambda + mu = K + G/3 > 0)
     eig = None
     if eigenstrain is not None:
         eig = np.asarray(eigenstrain, dtype=float)
+        if eig.ndim == 3 and eig.shape[1:] == (d, d) and eig.shape != (*shape, d, d):
+            if int(phases.max()) >= eig.shape[0]:
+                raise ConfigError(f"phase {int(phases.max())} has no eigenstrain: "
+                                  f"{eig.shape[0]} given")
+            eig = eig[phases]
         if eig.shape != (*shape, d, d):
-            raise ConfigError(f"eigenstrain must have shape {(*shape, d, d)}, got {eig.shape}")
+            raise ConfigError(f"eigenstrain must have shape {(*shape, d, d)} (per voxel) or "
+                              f"(n_phases, {d}, {d}), got {eig.shape}")
         if not np.allclose(eig, np.swapaxes(eig, -1, -2)):
             raise ConfigError("eigenstrain must be a symmetric tensor in every voxel")
         eig = np.moveaxis(eig, (-2, -1), (0, 1)).copy()
 
     k = frequency_vectors(shape, discretization)
-    lam_lo, lam_hi = float(lam.min()), float(lam.max())
-    mu_lo, mu_hi = float(mu.min()), float(mu.max())
-    n_ref = _elastic_green(k, 0.5 * (lam_lo + lam_hi), 0.5 * (mu_lo + mu_hi))
+    if c_vox is None:
+        lam_lo, lam_hi = float(lam.min()), float(lam.max())
+        mu_lo, mu_hi = float(mu.min()), float(mu.max())
+        n_ref = _elastic_green(k, 0.5 * (lam_lo + lam_hi), 0.5 * (mu_lo + mu_hi))
+    else:  # C0 = c0 I (Mandel) with c0 mid-way between the extreme eigenvalues
+        c0 = 0.5 * (float(ev.min()) + float(ev.max()))
+        n_ref = _elastic_green(k, 0.0, 0.5 * c0)
     n_proj = _elastic_green(k, 0.0, 0.5)  # C0 = identity: the L2-orthogonal projection
-    eye = np.eye(d)[(..., *([None] * d))]
+    kc = k.conj()
 
     def apply_green(t: np.ndarray, n: np.ndarray) -> np.ndarray:
         th = _fft(t, d, workers)
-        f = np.einsum("j...,ij...->i...", k.conj(), th)
+        f = np.einsum("j...,ij...->i...", kc, th)
+        del th  # keep the peak memory near two spectra of the strain field
         u = np.einsum("il...,l...->i...", n, f)
-        eps = 0.5 * (k[:, None] * u[None, :] + k[None, :] * u[:, None])
-        return _ifft(eps, shape, workers)
+        del f
+        ku = k[:, None] * u[None, :]
+        ku += np.swapaxes(ku, 0, 1).copy()
+        ku *= 0.5
+        return scipy.fft.irfftn(ku, s=shape, axes=_spatial_axes(d), workers=workers,
+                                overwrite_x=True)
+
+    basis = mandel_basis(d)
 
     def linear(e: np.ndarray) -> np.ndarray:
-        return lam * np.trace(e) * eye + 2.0 * mu * e
+        if c_vox is None:
+            out = (2.0 * mu) * e
+            lt = lam * np.trace(e)
+            for i in range(d):
+                out[i, i] += lt
+            return out
+        em = np.einsum("mij,ij...->m...", basis, e)
+        sm = np.einsum("mn...,n...->m...", c_vox, em)
+        return np.einsum("mij,m...->ij...", basis, sm)
 
     def run(E: np.ndarray, tau: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int,
                                                            np.ndarray]:
@@ -479,12 +756,12 @@ def effective_elasticity(
                           lambda t: apply_green(t, n_proj), scheme, tol, maxiter)
         return e, stress(e), it, h
 
-    basis = mandel_basis(d)
-    m = basis.shape[0]
+    m = m_dim
+    # macroscopic strains as broadcast views: a grid-sized copy is made per load only
     loads: list[tuple[np.ndarray, np.ndarray | None]] = [
-        (b[(..., *([None] * d))] * np.ones(shape), None) for b in basis]
+        (np.broadcast_to(b[(..., *([None] * d))], (d, d, *shape)), None) for b in basis]
     if eig is not None:
-        loads.append((np.zeros((d, d, *shape)), eig))
+        loads.append((np.broadcast_to(np.zeros((d, d) + (1,) * d), (d, d, *shape)), eig))
     sig_mean = np.empty((len(loads), m))
     fields, fluxes, its, hist = [], [], [], []
     for j, (E, tau) in enumerate(loads):
