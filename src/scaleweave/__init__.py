@@ -4,7 +4,9 @@ Models live at one scale (:class:`Model` with unit-carrying :class:`Port` s); a
 :class:`Study` joins them into a checked graph (hierarchical coupling); a
 :class:`Coupler` advances time-stepping :class:`Submodel` s together with their own
 steps (concurrent coupling); bridges report :class:`Validity` diagnostics; cases
-write ``result.nc`` and ``summary.json`` through :func:`run_case`.
+write ``result.nc`` and ``summary.json`` through :func:`run_case`. Every engine and
+bridge is in :mod:`scaleweave.engines` and :mod:`scaleweave.bridges`; the most used
+are re-exported here.
 
 Names are imported lazily so that ``import scaleweave`` and the CLI start fast.
 """
@@ -59,6 +61,32 @@ _EXPORTS = {
     "RunContext": "scaleweave.cases.base",
     "run_case": "scaleweave.runner",
     "build_report": "scaleweave.report",
+    "Reaction": "scaleweave.engines",
+    "ReactionNetwork": "scaleweave.engines",
+    "ssa_ensemble": "scaleweave.engines",
+    "tau_leap_ensemble": "scaleweave.engines",
+    "HybridPolicy": "scaleweave.engines",
+    "hybrid_ensemble": "scaleweave.engines",
+    "read_sbml": "scaleweave.engines",
+    "ReactionDiffusion": "scaleweave.engines",
+    "effective_conductivity": "scaleweave.engines",
+    "effective_elasticity": "scaleweave.engines",
+    "standard_lattice": "scaleweave.engines",
+    "lattice_from_atoms": "scaleweave.engines",
+    "KMCModel": "scaleweave.engines",
+    "run_kmc": "scaleweave.engines",
+    "qssa_reduce": "scaleweave.bridges",
+    "ArrheniusModel": "scaleweave.bridges",
+    "NernstEinsteinModel": "scaleweave.bridges",
+    "BarrierModel": "scaleweave.bridges",
+    "DeviceModel": "scaleweave.bridges",
+    "fit_hierarchical": "scaleweave.bridges",
+    "push_forward": "scaleweave.bridges",
+    "fit_scale_selection": "scaleweave.bridges",
+    "voigt": "scaleweave.bridges",
+    "reuss": "scaleweave.bridges",
+    "hashin_shtrikman_conductivity": "scaleweave.bridges",
+    "layer_by_layer": "scaleweave.bridges",
     "ConfigError": "scaleweave.errors",
     "CouplingError": "scaleweave.errors",
     "ModelError": "scaleweave.errors",

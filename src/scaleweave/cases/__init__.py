@@ -20,6 +20,11 @@ CASES: dict[str, tuple[str, str]] = {
         "3D-printed part: scan-track eigenstrain -> RVE homogenization -> layer build "
         "-> warpage, with its aleatory distribution",
     ),
+    "ecology-scaling": (
+        "scaleweave.cases.ecology_scaling:EcologyScalingCase",
+        "Ecology across grains: detection-corrected occupancy (MacKenzie 2002) and a "
+        "species-area exponent from nested quadrats, design from TOML",
+    ),
     "infection": (
         "scaleweave.cases.infection:InfectionCase",
         "Low-dose viral infection: stochastic cells, QSSA binding, diffusing interferon "
@@ -29,6 +34,16 @@ CASES: dict[str, tuple[str, str]] = {
         "scaleweave.cases.multirate:MultirateChainCase",
         "Crack-tip time scales: a spring chain with a stiff block, single-rate vs "
         "multi-rate velocity Verlet",
+    ),
+    "partial-pooling": (
+        "scaleweave.cases.partial_pooling:PartialPoolingCase",
+        "Top-down bridge: hierarchical partial pooling (eight schools, per-tissue gene "
+        "activity) pushed forward with its posterior",
+    ),
+    "pyrodiversity": (
+        "scaleweave.cases.pyrodiversity:PyrodiversityCase",
+        "Pyrodiversity begets biodiversity? Multi-species occupancy with detection selects "
+        "the spatial scale that matters",
     ),
     "uq-demo": (
         "scaleweave.cases.uq_demo:UQDemo",

@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -95,6 +96,9 @@ class CaseResult:
     failed_samples : int
         Ensemble samples that failed (recorded with their errors, left out of the
         statistics); reported in ``summary.json``.
+    files : dict of str -> callable
+        Extra files beside ``result.nc`` (e.g. ArviZ InferenceData): file name ->
+        ``writer(path)``, called inside the atomic write; listed in ``summary.json``.
     """
 
     dataset: xr.Dataset
@@ -104,6 +108,7 @@ class CaseResult:
     figures: dict[str, Figure] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     failed_samples: int = 0
+    files: dict[str, Callable[[Path], Any]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -218,6 +223,13 @@ def write_result(out_dir: str | os.PathLike, case: Any, result: CaseResult, para
             plt.close(fig)
             names.append(f"{stem}.png")
         summary["figures"] = names
+        reserved = {"result.nc", "summary.json", *names}
+        for fname, writer in result.files.items():
+            if Path(fname).name != fname or fname in reserved or fname.startswith("."):
+                raise ConfigError(f"case {case.name!r}: extra file name {fname!r} must be a "
+                                  f"plain file name other than {sorted(reserved)}")
+            writer(tmp / fname)
+        summary["files"] = sorted(result.files)
         ds.attrs.update({
             "case": case.name,
             "title": case.title,
