@@ -64,6 +64,8 @@ _EXPORTS = {
     "QSSAReduction": "scaleweave.bridges.qssa",
     "michaelis_menten_epsilon": "scaleweave.bridges.qssa",
     "qssa_reduce": "scaleweave.bridges.qssa",
+    "square_array_conductivity": "scaleweave.bridges.rayleigh",
+    "square_lattice_sums": "scaleweave.bridges.rayleigh",
     "DriftConductivityModel": "scaleweave.bridges.transport",
     "NernstEinsteinModel": "scaleweave.bridges.transport",
     "OhmicConductorModel": "scaleweave.bridges.transport",
