@@ -13,9 +13,7 @@ Names are imported lazily so that ``import scaleweave`` and the CLI start fast.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from scaleweave._lazy import lazy_exports
 from scaleweave._version import __version__
 
 _EXPORTS = {
@@ -98,15 +96,4 @@ _EXPORTS = {
 }
 
 __all__ = ["__version__", *_EXPORTS]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'scaleweave' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -1,28 +1,14 @@
 """The coupler-overhead benchmark's peer loop reproduces the coupler (so its timing is honest)."""
 
-import importlib
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from scaleweave.bridges.multirate import MultirateChain
 
-ROOT = str(Path(__file__).resolve().parents[2])
-
 
 @pytest.fixture(scope="module")
-def bench():
-    """The benchmark module (``benchmarks`` sits beside src/, not in the installed package)."""
-    added = ROOT not in sys.path
-    if added:
-        sys.path.insert(0, ROOT)
-    try:
-        yield importlib.import_module("benchmarks.coupler_overhead")
-    finally:
-        if added:
-            sys.path.remove(ROOT)
+def bench(load_benchmark):
+    return load_benchmark("coupler_overhead")
 
 
 def _both(bench, m, k, x0, v0, n_macro=20):

@@ -6,30 +6,16 @@ solvers then converge to Rayleigh's value (Perrins, McKenzie & McPhedran 1979, P
 Soc. A 369, 207) with resolution.
 """
 
-import importlib
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from scaleweave.engines import microstructure as ms
 from scaleweave.engines.fft_homogenization import effective_conductivity
 
-ROOT = str(Path(__file__).resolve().parents[2])
-
 
 @pytest.fixture(scope="module")
-def bench():
-    """The benchmark module (``benchmarks`` sits beside src/, not in the installed package)."""
-    added = ROOT not in sys.path
-    if added:
-        sys.path.insert(0, ROOT)
-    try:
-        yield importlib.import_module("benchmarks.fft_homogenization")
-    finally:
-        if added:
-            sys.path.remove(ROOT)
+def bench(load_benchmark):
+    return load_benchmark("fft_homogenization")
 
 
 def test_fe_peer_agrees_with_fft_and_rayleigh(bench):

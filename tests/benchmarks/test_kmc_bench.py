@@ -1,25 +1,11 @@
 """The kMC benchmark's pieces run, and its kmcos scripts are valid Python (no peer needed)."""
 
-import importlib
-import sys
-from pathlib import Path
-
 import pytest
-
-ROOT = str(Path(__file__).resolve().parents[2])
 
 
 @pytest.fixture(scope="module")
-def bench():
-    """The benchmark module (``benchmarks`` sits beside src/, not in the installed package)."""
-    added = ROOT not in sys.path
-    if added:
-        sys.path.insert(0, ROOT)
-    try:
-        yield importlib.import_module("benchmarks.kmc")
-    finally:
-        if added:
-            sys.path.remove(ROOT)
+def bench(load_benchmark):
+    return load_benchmark("kmc")
 
 
 def test_ours_runs_the_benchmark_model(bench):

@@ -1,26 +1,12 @@
 """The NUTS benchmark's inputs: seeded radon-like data shaped like Gelman & Hill's (2007)."""
 
-import importlib
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = str(Path(__file__).resolve().parents[2])
-
 
 @pytest.fixture(scope="module")
-def bench():
-    """The benchmark module (``benchmarks`` sits beside src/, not in the installed package)."""
-    added = ROOT not in sys.path
-    if added:
-        sys.path.insert(0, ROOT)
-    try:
-        yield importlib.import_module("benchmarks.nuts")
-    finally:
-        if added:
-            sys.path.remove(ROOT)
+def bench(load_benchmark):
+    return load_benchmark("nuts")
 
 
 def test_radon_data_is_seeded_and_shaped_like_minnesota(bench):

@@ -6,8 +6,7 @@ optional library loads only when a name that needs it is used.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from scaleweave._lazy import lazy_exports
 
 _EXPORTS = {
     "BOLTZMANN": "scaleweave.bridges.arrhenius",
@@ -77,15 +76,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'scaleweave.bridges' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from scaleweave._optional import import_optional
 from scaleweave.core.checks import Validity
 from scaleweave.core.model import Model, Port
 from scaleweave.errors import ConfigError, MissingExtraError, ModelError, ValidityWarning
@@ -83,12 +84,7 @@ _IMAG_TOL_EV = 1e-3  # an |imaginary part| above 1 meV (8 cm-1) counts as an ima
 # -- calculators -----------------------------------------------------------------------
 
 def _ase() -> Any:
-    try:
-        import ase
-    except ImportError as exc:  # pragma: no cover - exercised without the extra
-        raise MissingExtraError("the barrier bridge needs ASE: "
-                                "pip install 'scaleweave[chem]' (or '[battery]')") from exc
-    return ase
+    return import_optional("ase", "the barrier bridge", "battery")
 
 
 def _emt(**options: Any) -> Calculator:

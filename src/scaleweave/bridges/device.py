@@ -53,9 +53,10 @@ from typing import Any
 
 import numpy as np
 
+from scaleweave._optional import import_optional
 from scaleweave.core.checks import Validity
 from scaleweave.core.model import Model, Port
-from scaleweave.errors import ConfigError, MissingExtraError, ModelError, ValidityWarning
+from scaleweave.errors import ConfigError, ModelError, ValidityWarning
 
 __all__ = ["DIFFUSIVITY_TARGETS", "QUICK_MESH", "DeviceModel", "pybamm_discharge"]
 
@@ -76,12 +77,7 @@ _D_IN = "scaleweave diffusivity factor"
 
 
 def _pybamm() -> Any:
-    try:
-        import pybamm
-    except ImportError as exc:  # pragma: no cover - exercised without the extra
-        raise MissingExtraError("the device bridge needs PyBaMM: "
-                                "pip install 'scaleweave[battery]'") from exc
-    return pybamm
+    return import_optional("pybamm", "the device bridge", "battery")
 
 
 def _evaluate_reference(value: Any, args: Sequence[float], pybamm: Any) -> float:

@@ -52,9 +52,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from scaleweave._optional import require_optional
 from scaleweave.bridges._mcmc_diagnostics import convergence, convergence_validity
 from scaleweave.core.checks import Validity
-from scaleweave.errors import ConfigError, MissingExtraError, ValidityWarning
+from scaleweave.errors import ConfigError, ValidityWarning
 
 __all__ = [
     "Design",
@@ -544,12 +545,7 @@ class HierarchicalFit:
 
 
 def _require_bayes() -> None:
-    import importlib.util
-
-    for mod in ("numpyro", "jax", "arviz"):
-        if importlib.util.find_spec(mod) is None:
-            raise MissingExtraError(f"hierarchical calibration needs the optional package "
-                                    f"{mod!r}: pip install 'scaleweave[bayes]'")
+    require_optional(("numpyro", "jax", "arviz"), "hierarchical calibration", "bayes")
 
 
 def _rows(mask: np.ndarray) -> str:

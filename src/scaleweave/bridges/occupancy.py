@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from scaleweave._optional import require_optional
 from scaleweave.bridges._mcmc_diagnostics import convergence, convergence_validity
 from scaleweave.core.checks import Validity
-from scaleweave.errors import ConfigError, MissingExtraError
+from scaleweave.errors import ConfigError
 
 __all__ = [
     "ScaleSelectionFit",
@@ -124,13 +125,7 @@ class ScaleSelectionFit:
 
 
 def _require_numpyro() -> None:
-    import importlib.util
-
-    for mod in ("numpyro", "jax", "arviz"):
-        if importlib.util.find_spec(mod) is None:
-            raise MissingExtraError(
-                f"scale selection needs the optional package {mod!r}: "
-                f"pip install 'scaleweave[bayes]'")
+    require_optional(("numpyro", "jax", "arviz"), "scale selection", "bayes")
 
 
 def _model(y, n_visits, env, covariate, log_prior):  # pragma: no cover - traced by JAX

@@ -28,18 +28,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scaleweave.errors import ConfigError, MissingExtraError
+from scaleweave._optional import import_optional
+from scaleweave.errors import ConfigError
 
 __all__ = ["StripResult", "isotropic_plane_strain", "plane_strain_layer", "strip_warpage"]
 
 
 def _skfem():
-    try:
-        import skfem
-    except ImportError:  # pragma: no cover - depends on the installed extras
-        raise MissingExtraError("the strip finite-element model needs scikit-fem: "
-                                "pip install 'scaleweave[fem]'") from None
-    return skfem
+    return import_optional("skfem", "the strip finite-element model", "fem")
 
 
 def isotropic_plane_strain(young: float, poisson: float, eigenstrain: float = 0.0

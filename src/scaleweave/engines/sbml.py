@@ -27,19 +27,15 @@ from typing import Any
 
 import numpy as np
 
+from scaleweave._optional import import_optional
 from scaleweave.engines.reaction_network import Reaction, ReactionNetwork
-from scaleweave.errors import ConfigError, MissingExtraError
+from scaleweave.errors import ConfigError
 
 __all__ = ["read_sbml", "write_sbml"]
 
 
 def _libsbml() -> Any:
-    try:
-        import libsbml
-    except ImportError as exc:  # pragma: no cover - exercised without the extra
-        raise MissingExtraError("SBML import needs python-libsbml: "
-                                "pip install 'scaleweave[sbml]'") from exc
-    return libsbml
+    return import_optional("libsbml", "SBML import", "sbml")
 
 
 def _evaluate(node: Any, values: dict[str, float], where: str, libsbml: Any) -> float:
