@@ -18,7 +18,9 @@ from scaleweave.engines.ssa import (
     TIMEOUT,
     UPPER,
     first_passage,
+    mt_uniforms,
     propensities_kernel,
+    reaction_tables,
     ssa_ensemble,
     ssa_trajectory,
     trajectory_seeds,
@@ -44,9 +46,9 @@ def mixed():
 def reference_ssa(net, t_out, seed):
     """Direct method in plain Python with NumPy's legacy Mersenne Twister.
 
-    Numba's ``np.random.seed(s)`` / ``np.random.random()`` are the same generator as
-    ``np.random.RandomState(s).random_sample()``, and the draws are made in the same
-    order (waiting time, then reaction), so trajectories agree exactly.
+    Recomputes every propensity each step. The kernel's own MT19937 gives the stream of
+    ``np.random.RandomState(s).random_sample()`` (tested below), and the draws are made
+    in the same order (waiting time, then reaction), so trajectories agree exactly.
     """
     rng = np.random.RandomState(seed)
     x = net.x0.copy()
@@ -82,14 +84,33 @@ def test_kernel_propensities_match_reference():
         assert a0 == pytest.approx(h.sum(), rel=1e-13)
 
 
-@pytest.mark.parametrize("seed", [0, 7, 2**32 - 1])
-def test_kernel_matches_pure_python_reference(seed):
+@pytest.mark.parametrize("seed", [0, 1, 7, 123456789, 2**32 - 1])
+def test_kernel_generator_is_numpy_random_sample(seed):
+    # several refills of the 624-word state
+    n = 2000
+    assert np.array_equal(mt_uniforms(seed, n), np.random.RandomState(seed).random_sample(n))
+
+
+def test_reaction_tables_forms_and_dependencies():
+    _, kind, s1, s2, _, _, _, _, dep_ptr, dep_idx = reaction_tables(mixed())
+    # 0 -> A, A + B -> C, 2 A -> B, 3 A -> 2 C, C -> A
+    assert kind.tolist() == [0, 3, 2, 4, 1]
+    assert (s1[1], s2[1], s1[2], s1[4]) == (0, 1, 0, 2)
+    deps = [sorted(dep_idx[dep_ptr[j]:dep_ptr[j + 1]].tolist()) for j in range(5)]
+    # reactions with a reactant among the species each one changes
+    assert deps == [[1, 2, 3], [1, 2, 3, 4], [1, 2, 3], [1, 2, 3, 4], [1, 2, 3, 4]]
+
+
+@pytest.mark.parametrize(("seed", "t_end"), [(0, 4.0), (7, 4.0), (2**32 - 1, 4.0), (3, 60.0)])
+def test_kernel_matches_pure_python_reference(seed, t_end):
     net = mixed()
-    t_out = np.linspace(0.0, 4.0, 9)
+    t_out = np.linspace(0.0, t_end, 9)
     ours, ours_events = ssa_trajectory(net, t_out, seed)
     ref, ref_events = reference_ssa(net, t_out, seed)
     assert ours_events == ref_events > 20
     assert np.array_equal(ours, ref)
+    if t_end > 10:
+        assert ours_events > 400  # > 800 uniforms: the 312-uniform buffer refilled twice+
 
 
 def test_reproducible_and_independent_of_threads():
