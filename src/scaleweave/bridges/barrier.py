@@ -477,8 +477,9 @@ def vineyard_prefactor(freq_initial: np.ndarray, freq_saddle: np.ndarray) -> flo
 
     Examples
     --------
-    >>> vineyard_prefactor(np.array([2e12, 5e12, 5e12]), np.array([-1e12, 5e12, 5e12]))
-    2000000000000.0
+    >>> nu = vineyard_prefactor(np.array([2e12, 5e12, 5e12]), np.array([-1e12, 5e12, 5e12]))
+    >>> f"{nu:.6e}"  # the product over logs, exact to round-off
+    '2.000000e+12'
     """
     fi = np.sort(np.asarray(freq_initial, dtype=float))
     fs = np.sort(np.asarray(freq_saddle, dtype=float))
