@@ -20,6 +20,11 @@ CASES: dict[str, tuple[str, str]] = {
         "3D-printed part: scan-track eigenstrain -> RVE homogenization -> layer build "
         "-> warpage, with its aleatory distribution",
     ),
+    "battery": (
+        "scaleweave.cases.battery:BatteryCase",
+        "Battery chain: LiFePO4 hop barrier (CHGNet NEB) -> kMC on the Li channels -> "
+        "conductivity -> PyBaMM cell at 1C/3C, with error bars and no double counting",
+    ),
     "ecology-scaling": (
         "scaleweave.cases.ecology_scaling:EcologyScalingCase",
         "Ecology across grains: detection-corrected occupancy (MacKenzie 2002) and a "
