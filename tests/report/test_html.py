@@ -180,6 +180,8 @@ def make_results(root: Path) -> Path:
             "barrier": {"value": 0.6512, "unit": "eV", "lo": 0.62, "hi": 0.70},
             "count": {"value": 7.0, "unit": "", "lo": None, "hi": None},
             "p_exceed": {"value": 0.09, "unit": "", "lo": 0.02, "hi": 0.16, "kind": "bounds"},
+            "modulus": {"value": 224.0, "unit": "GPa", "lo": 9.6, "hi": 232.8,
+                        "kind": "bounds"},
         },
         references=[
             {
@@ -359,6 +361,8 @@ def test_outputs_error_bars(report: tuple[Path, Node]) -> None:
     assert row_by_first_cell(rows, "count")[1] == "7"
     # epistemic bounds are shown as an interval, never as value +- error bar
     assert row_by_first_cell(rows, "p_exceed")[1] == "[0.02, 0.16]"
+    # a result of its own inside bounds (FFT modulus within Voigt-Reuss) shows both
+    assert row_by_first_cell(rows, "modulus")[1] == "224 within [9.6, 232.8] GPa"
 
 
 def test_nan_and_inf_render(report: tuple[Path, Node]) -> None:

@@ -149,8 +149,15 @@ def _value_html(value: Any, unit: Any, lo: Any = None, hi: Any = None,
     unit_html = f' <span class="unit">{_e(unit)}</span>' if unit not in (None, "") else ""
     out = _num(value)
     if kind == "bounds" and lo is not None and hi is not None:
-        return (f'<span class="interval bounds" title="bounds, not a distribution">'
-                f'[{_num(lo)}, {_num(hi)}]</span>{unit_html}')
+        bounds = (f'<span class="interval bounds" title="bounds, not a distribution">'
+                  f'[{_num(lo)}, {_num(hi)}]</span>')
+        v, fl, fh = _float_or_none(value), _float_or_none(lo), _float_or_none(hi)
+        # A value that is not the bounds' midpoint is a result of its own (an FFT
+        # modulus inside its Voigt-Reuss bounds): show it, then the bounds.
+        if (v is not None and fl is not None and fh is not None
+                and abs(v - 0.5 * (fl + fh)) > 1e-9 * max(abs(fl), abs(fh), 1e-300)):
+            return f'{out} <span class="within">within</span> {bounds}{unit_html}'
+        return bounds + unit_html
     v, fl, fh = _float_or_none(value), _float_or_none(lo), _float_or_none(hi)
     if lo is None and hi is None:
         return out + unit_html
