@@ -55,8 +55,10 @@ _MACKENZIE = "MacKenzie et al. (2002) Ecology 83:2248"
 def simulate_occupancy(rng: np.random.Generator, n_sites: int, n_visits: int, psi: float,
                        p: float, repeats: int = 1) -> np.ndarray:
     """Detections per site (out of ``n_visits``), shape (repeats, n_sites)."""
-    z = rng.random((repeats, n_sites)) < psi
-    return rng.binomial(n_visits, p, (repeats, n_sites)) * z
+    from scaleweave.bridges.occupancy import simulate_detections
+
+    return simulate_detections(np.full((repeats, n_sites), psi), np.asarray(p), n_visits,
+                               rng)[0]
 
 
 def occupancy_mle(d: np.ndarray, n_visits: int) -> dict[str, np.ndarray]:
