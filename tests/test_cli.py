@@ -75,13 +75,20 @@ def test_set_and_config(capsys, tmp_path):
     (["run", "multirate", "--set", "mass=0"], "'mass' (--set) = 0 kg is out of range"),
     (["run", "multirate", "--set", "substeps=2"], "exceeds its explicit stability limit"),
     (["run", "multirate", "--samples", "0"], "--samples must be a positive integer"),
+    # --samples is a value of the case's ensemble-size parameter, checked like one
+    # (regression: it was written in after the checks and failed deep in propagation).
+    (["run", "uq-demo", "--samples", "3"],
+     "parameter 'n_samples' (--samples) = 3 is out of range: must be >= 16"),
+    (["run", "infection", "--samples", "1"],
+     "parameter 'replicas' (--samples) = 1 is out of range: must be in [2, 100000]"),
+    (["run", "multirate", "--samples", "8"], "case 'multirate' has no ensemble size"),
 ])
 def test_bad_input_is_one_line_exit_2(capsys, tmp_path, argv, message):
     code, _out, err = run(capsys, *argv, "--out", str(tmp_path), "--quiet")
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert not (tmp_path / "multirate").exists()
+    assert not (tmp_path / "multirate").exists() and not (tmp_path / "uq-demo").exists()
 
 
 def test_malformed_toml_names_file_and_line(capsys, tmp_path):

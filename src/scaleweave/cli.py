@@ -128,7 +128,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             name, out=args.out, overrides=sets,
             config=config_for_case(config, name, list(CASES), single=args.case != "all"),
             config_origin=str(args.config or "config"), quick=args.quick, seed=args.seed,
-            samples=args.samples, workers=args.workers, scheduler=args.scheduler,
+            # In the gallery --samples sizes the cases that have an ensemble.
+            samples=(args.samples if args.case != "all" or load_case(name).samples_parameter
+                     else None), workers=args.workers, scheduler=args.scheduler,
             quiet=args.quiet,
         )
         status = _status_line(folder)

@@ -112,6 +112,7 @@ def run_case(
         config=config,
         config_origin=config_origin,
         overrides=overrides,
+        samples=case_cls.samples_override(samples),
     )
     if seed < 0:
         raise ConfigError(f"--seed must be a non-negative integer, got {seed}")

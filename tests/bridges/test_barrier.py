@@ -113,7 +113,7 @@ def test_emt_hop(emt_result) -> None:
 
 
 def test_barrier_model_is_deterministic_and_cached(tmp_path, emt_result) -> None:
-    model = BarrierModel(au_al100_adatom_hop(), "emt", attempt_frequency=1e13)
+    model = BarrierModel(path=au_al100_adatom_hop(), calculator="emt", attempt_frequency=1e13)
     cache = ModelCache(tmp_path / "cache")
     study = Study([model])
     first = study.run(cache=cache)
@@ -132,15 +132,17 @@ def test_barrier_model_is_deterministic_and_cached(tmp_path, emt_result) -> None
     checks = model.validity(out)
     assert checks[0].ok and checks[0].value <= 0.05
     # another setting is another key; the same settings the same key
-    other = BarrierModel(au_al100_adatom_hop(), "emt", NEBSettings(n_images=3),
+    other = BarrierModel(path=au_al100_adatom_hop(), calculator="emt",
+                         settings=NEBSettings(n_images=3),
                          attempt_frequency=1e13)
     assert content_hash(other.cache_parameters()) != content_hash(model.cache_parameters())
-    assert content_hash(BarrierModel(au_al100_adatom_hop(), "emt", attempt_frequency=1e13)
-                        .cache_parameters()) == content_hash(model.cache_parameters())
+    again = BarrierModel(path=au_al100_adatom_hop(), calculator="emt", attempt_frequency=1e13)
+    assert content_hash(again.cache_parameters()) == content_hash(model.cache_parameters())
 
 
 def test_non_convergence_is_a_model_error_and_writes_nothing(tmp_path) -> None:
-    model = BarrierModel(au_al100_adatom_hop(), "emt", NEBSettings(max_steps=2),
+    model = BarrierModel(path=au_al100_adatom_hop(), calculator="emt",
+                         settings=NEBSettings(max_steps=2),
                          attempt_frequency=1e13)
     cache = ModelCache(tmp_path / "cache")
     with pytest.raises(ModelError, match=r"residual force [0-9.]+ eV/Angstrom > fmax 0.05"):

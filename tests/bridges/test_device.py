@@ -16,7 +16,7 @@ AH = 3600.0  # coulomb per ampere-hour
 
 @pytest.fixture(scope="module")
 def marquis() -> DeviceModel:
-    return DeviceModel("Marquis2019", "SPMe", c_rates=(1.0, 3.0))
+    return DeviceModel(parameter_set="Marquis2019", model="SPMe", c_rates=(1.0, 3.0))
 
 
 def _direct_capacity(parameter_set: str, c_rate: float) -> tuple[float, float]:
@@ -51,7 +51,8 @@ def test_low_rate_capacity_approaches_nominal() -> None:
     # Reference: the Marquis2019 set's "Nominal cell capacity [A.h]" = 0.680616 A h
     # (Kokam SLPB 75106100; Marquis et al. 2019, J. Electrochem. Soc. 166, A3693); at
     # C/20 the cell delivers it within a few percent (measured here: +3.1 %).
-    m = DeviceModel("Marquis2019", "SPMe", c_rates=(0.05,), conductivity_mode=None)
+    m = DeviceModel(parameter_set="Marquis2019", model="SPMe", c_rates=(0.05,),
+                    conductivity_mode=None)
     out = m.evaluate({})
     assert m.nominal_capacity == pytest.approx(0.680616)
     assert out["capacity"][0] / AH == pytest.approx(m.nominal_capacity, rel=0.05)
@@ -71,7 +72,8 @@ def test_lower_conductivity_lowers_3c_capacity(marquis: DeviceModel) -> None:
 def test_particle_diffusivity_mapping_lfp() -> None:
     # Prada2013: LiFePO4/graphite (A123); the positive particle diffusivity is where a
     # kMC diffusivity of Li in LiFePO4 belongs. Slower diffusion, smaller 3C capacity.
-    m = DeviceModel("Prada2013", "SPMe", c_rates=(1.0, 3.0), conductivity_mode=None,
+    m = DeviceModel(parameter_set="Prada2013", model="SPMe", c_rates=(1.0, 3.0),
+                    conductivity_mode=None,
                     diffusivity_target="positive particle")
     assert m.reference_diffusivity == pytest.approx(5.9e-18)
     d = np.array([0.3, 1.0, 3.0]) * m.reference_diffusivity
@@ -99,7 +101,7 @@ def test_bad_input() -> None:
     with pytest.raises(ConfigError, match="ascending"):
         DeviceModel(c_rates=(3.0, 1.0))
     with pytest.raises(ConfigError, match="parameter set"):
-        DeviceModel("NoSuchSet2099")
+        DeviceModel(parameter_set="NoSuchSet2099")
     with pytest.raises(ConfigError, match="diffusivity_target"):
         DeviceModel(diffusivity_target="separator")
     m = DeviceModel(c_rates=(1.0,))

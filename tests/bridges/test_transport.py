@@ -88,7 +88,7 @@ def test_nernst_einstein_is_linear_in_density_and_diffusivity(n, d, temp, k):
 # ------------------------------------------------------- the field at one scale only
 def _kmc(name: str) -> KMCModel:
     lat = standard_lattice("simple_cubic", 10, A)
-    return KMCModel(lat, concentration=0.3, n_events=200_000, n_replicas=4, n_blocks=50,
+    return KMCModel(lattice=lat, concentration=0.3, n_events=200_000, n_replicas=4, n_blocks=50,
                     seed=21, name=name)
 
 
@@ -178,7 +178,7 @@ def test_arrhenius_kmc_nernst_einstein_chain_through_a_study():
 
     lat = standard_lattice("simple_cubic", 8, A)
     study = Study([ArrheniusModel(name="rate"),
-                   KMCModel(lat, concentration=0.25, n_events=100_000, n_replicas=4,
+                   KMCModel(lattice=lat, concentration=0.25, n_events=100_000, n_replicas=4,
                             n_blocks=50, seed=2, name="kmc"),
                    NernstEinsteinModel(name="sigma")])
     study.connect("rate.hop_rate", "kmc.hop_rate")

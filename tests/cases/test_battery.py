@@ -80,13 +80,14 @@ def _field_study(device_field: bool, kmc_field: str = "1e6 V/m"):
     from scaleweave.core.study import Study
     from scaleweave.engines.kmc import KMCModel
 
-    kmc = KMCModel(lfp_li_lattice((1, 4, 1)), concentration=0.5, n_replicas=2,
+    kmc = KMCModel(lattice=lfp_li_lattice((1, 4, 1)), concentration=0.5, n_replicas=2,
                    field_direction=(0, 1, 0), name="kmc")
     drift = DriftConductivityModel(name="drift")
     if device_field:
         from scaleweave.bridges.device import DeviceModel
 
-        cont = DeviceModel("Prada2013", c_rates=(1,), applies_field=True, name="device")
+        cont = DeviceModel(parameter_set="Prada2013", c_rates=(1,), applies_field=True,
+                           name="device")
     else:
         cont = OhmicConductorModel(name="ohmic")
     st = Study([kmc, drift, cont])
@@ -120,10 +121,10 @@ def test_chemical_diffusivity_is_d0_at_any_concentration():
     from scaleweave.engines.kmc import KMCModel
 
     lat = lfp_li_lattice((1, 8, 1))
-    device = DeviceModel("Prada2013", conductivity_mode="scale",
+    device = DeviceModel(parameter_set="Prada2013", conductivity_mode="scale",
                          diffusivity_target="positive particle", name="device")
     for n_car in (4, 24):
-        kmc = KMCModel(lat, n_carriers=n_car, n_replicas=4, n_blocks=100, n_samples=200,
+        kmc = KMCModel(lattice=lat, n_carriers=n_car, n_replicas=4, n_blocks=100, n_samples=200,
                        n_events=20 * 100 * n_car, seed=3, name="kmc")
         st = chain_study(kmc, device, lat.n_sites, n_car)
         for name, value in (("barrier_neb", "0.3 eV"), ("barrier_offset", "0 eV"),

@@ -84,3 +84,85 @@ def test_subclass_protocol():
 def test_port_name_must_be_identifier():
     with pytest.raises(ConfigError):
         Port("not a name", "m")
+
+
+# -- the parameter contract --------------------------------------------------------------
+def _builtin_model_classes():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import scaleweave
+    from scaleweave.core.model import Model
+
+    found = {}
+    for info in pkgutil.walk_packages(scaleweave.__path__, "scaleweave."):
+        if ".cases" in info.name:
+            continue
+        try:
+            module = importlib.import_module(info.name)
+        except ImportError:  # an optional extra that is not installed
+            continue
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if issubclass(obj, Model) and obj.__module__ == info.name:
+                found[f"{info.name}.{obj.__qualname__}"] = obj
+    return found
+
+
+def test_every_builtin_model_has_a_stable_identity_and_keyword_only_parameters():
+    import inspect
+
+    from scaleweave.core.model import Model
+
+    classes = {k: v for k, v in _builtin_model_classes().items() if v is not Model}
+    assert len(classes) >= 9
+    identities = [cls.identity for cls in classes.values()]
+    assert all(identities), [k for k, c in classes.items() if not c.identity]
+    assert len(set(identities)) == len(identities)
+    for where, cls in classes.items():
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        assert all(p.kind is p.KEYWORD_ONLY for p in params), where
+
+
+def test_get_params_with_and_the_content_follow_the_constructor():
+    from scaleweave.bridges.arrhenius import ArrheniusModel
+    from scaleweave.core.hashing import content_hash
+
+    m = ArrheniusModel(limit=4.0, name="rate")
+    assert m.get_params() == {"limit": 4.0, "name": "rate"}
+    other = m.with_(limit=5.0)
+    assert type(other) is ArrheniusModel and other.limit == 5.0 and other.name == "rate"
+    assert content_hash(m.with_(name="renamed")) == content_hash(m)  # a label, not physics
+    assert content_hash(other) != content_hash(m)
+    with pytest.raises(ConfigError, match="has no parameter 'limt'"):
+        m.with_(limt=1.0)
+
+
+def test_a_model_that_hides_its_parameters_is_told_so():
+    class Hidden(Model):
+        def __init__(self, *, k: float = 1.0) -> None:
+            self._k = k
+
+    with pytest.raises(TypeError, match="does not keep its constructor parameter 'k'"):
+        Hidden().get_params()
+
+    class Star(Model):
+        def __init__(self, *args: float) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="takes \\*args"):
+        Star().get_params()
+
+
+def test_function_models_differ_by_what_they_close_over():
+    from scaleweave.core.hashing import content_hash
+
+    def make(a):
+        return model_from_function(lambda x: {"y": a * x}, inputs={"x": ""},
+                                   outputs={"y": ""}, name="f")
+
+    assert content_hash(make(2.0)) == content_hash(make(2.0))
+    assert content_hash(make(2.0)) != content_hash(make(3.0))
+    nested = model_from_function(lambda x: {"y": sum(v for v in [x])}, inputs={"x": ""},
+                                 outputs={"y": ""})
+    assert "0x" not in repr(nested.cache_parameters()["func"]["code"])  # no addresses

@@ -126,13 +126,19 @@ def test_run_time_nan_names_model_and_port():
         study.run()
 
 
+_CALLS: list = []
+
+
 def test_cacheable_models_are_not_recomputed(tmp_path):
     from scaleweave.execution import ModelCache
 
-    calls = []
+    # A module-level counter: values a function closes over are part of what it
+    # computes (its content), so a closure over this list would change the key.
+    calls = _CALLS
+    calls.clear()
 
     def expensive(barrier):
-        calls.append(barrier)
+        _CALLS.append(barrier)
         return {"rate": 1e13 * np.exp(-barrier / (KB * 300.0))}
 
     model = model_from_function(expensive, inputs={"barrier": "eV"}, outputs={"rate": "1/s"},

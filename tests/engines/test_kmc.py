@@ -243,16 +243,36 @@ def test_lattice_gas_reaches_langmuir_coverage_and_event_balance():
 # -------------------------------------------------------------------- the model
 def test_kmc_model_ports_and_reproducibility():
     lat = standard_lattice("square", 16, A)
-    model = KMCModel(lat, concentration=0.25, n_events=20_000, seed=3)
+    model = KMCModel(lattice=lat, concentration=0.25, n_events=20_000, seed=3)
     port = model.input_port("electric_field")
     assert port.driving_force == "electric_field" and port.default == 0.0
     inputs = {"hop_rate": Quantity(1.0, "GHz"), "temperature": Quantity(300.0, "K")}
     out = model.evaluate(inputs)
-    again = KMCModel(lat, concentration=0.25, n_events=20_000, seed=3).evaluate(inputs)
+    again = KMCModel(lattice=lat, concentration=0.25, n_events=20_000, seed=3).evaluate(inputs)
     assert out == again
     assert out["carrier_density"] == pytest.approx(64 / lat.volume)
     assert out["mobility"] > 0 and out["haven_ratio"] < 1.2
     assert model.cache_parameters()["seed"] == 3
+
+
+def test_cache_key_is_the_exact_lattice_content():
+    # Regression: the key hashed sums of positions and neighbours and left out the hop
+    # displacements and the cell, so two different lattices could share a key.
+    from dataclasses import replace
+
+    from scaleweave.core.hashing import content_hash
+
+    lat = standard_lattice("square", 8, A)
+    base = content_hash(KMCModel(lattice=lat, concentration=0.25))
+    swapped = lat.positions.copy()
+    swapped[[0, 1]] = swapped[[1, 0]]  # same sum of positions
+    rolled = np.roll(lat.neighbors, 1, axis=1)  # same sum of neighbours
+    others = [replace(lat, positions=swapped), replace(lat, neighbors=rolled),
+              replace(lat, displacements=-lat.displacements), replace(lat, cell=2 * lat.cell)]
+    keys = {content_hash(KMCModel(lattice=o, concentration=0.25)) for o in others}
+    assert base not in keys and len(keys) == len(others)
+    assert content_hash(KMCModel(lattice=lat, concentration=0.25)) == base
+    assert content_hash(KMCModel(lattice=lat, concentration=0.25, seed=1)) != base
 
 
 def test_time_rescaling_is_exact_and_makes_the_model_vectorized():
@@ -268,7 +288,7 @@ def test_time_rescaling_is_exact_and_makes_the_model_vectorized():
         assert getattr(scaled, name) == pytest.approx(getattr(fast, name), rel=1e-9)
     np.testing.assert_allclose(scaled.drift_velocity, fast.drift_velocity, rtol=1e-9)
     np.testing.assert_allclose(scaled.times, fast.times, rtol=1e-12)
-    model = KMCModel(lat, concentration=0.3, n_events=20_000, seed=1)
+    model = KMCModel(lattice=lat, concentration=0.3, n_events=20_000, seed=1)
     out = model.evaluate({"hop_rate": np.array([1e8, 2e8, 4e8]), "temperature": np.full(3, T),
                           "electric_field": np.zeros(3)}, batch=3)
     np.testing.assert_allclose(out["collective_diffusivity"],
@@ -283,7 +303,7 @@ def test_concentration_outside_unit_interval_is_refused(c):
     with pytest.raises(ConfigError, match=r"concentration must lie in \(0, 1\)"):
         run_kmc(lat, hop_rate=W, temperature=T, concentration=c)
     with pytest.raises(ConfigError):
-        KMCModel(lat, concentration=c)
+        KMCModel(lattice=lat, concentration=c)
 
 
 @pytest.mark.parametrize("temp", [-300.0, 0.0])

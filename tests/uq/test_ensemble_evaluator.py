@@ -84,3 +84,61 @@ def test_scheduler_that_does_not_answer(capsys, tmp_path):
     assert code == 2 and "127.0.0.1:1" in err and len(err.strip().splitlines()) == 1
     assert time.perf_counter() - start < 10.0 + 5.0  # connect timeout 5 s plus the case
     assert not (tmp_path / "uq-demo").exists()
+
+
+def _scaled_study(a):
+    # The factor lives in a closure, as in a case's wiring (uq-demo's Ishigami a, b).
+    m = model_from_function(lambda x: {"y": a * x}, inputs={"x": ""}, outputs={"y": ""},
+                            name="scaled", vectorized=True)
+    return Study([m]).bind("x", "scaled.x", value=1.0)
+
+
+def test_a_changed_study_never_reuses_stale_rows(tmp_path):
+    # Regression: the campaign key held only the rows, names, chunking, seed and
+    # version, so a rerun with another (unsampled) setting returned the old rows.
+    X = np.linspace(0.0, 1.0, 64)[:, None]
+    kw = dict(executor=SerialExecutor(), store_dir=tmp_path, label="t", chunk_rows=16)
+    first = EnsembleEvaluator(_scaled_study(7.0), **kw)(["x"], X)
+    ev = EnsembleEvaluator(_scaled_study(5.0), **kw)
+    second = ev(["x"], X)
+    assert ev.n_computed_rows == 64 and ev.n_reused_rows == 0
+    np.testing.assert_array_equal(second["scaled.y"], 5.0 * X[:, 0])
+    np.testing.assert_array_equal(first["scaled.y"], 7.0 * X[:, 0])
+    # an unchanged study still resumes from the store
+    again = EnsembleEvaluator(_scaled_study(5.0), **kw)
+    np.testing.assert_array_equal(again(["x"], X)["scaled.y"], 5.0 * X[:, 0])
+    assert again.n_reused_rows == 64 and again.n_computed_rows == 0
+
+
+def test_fixed_inputs_and_bound_values_are_part_of_the_campaign(tmp_path):
+    m = model_from_function(lambda x, k: {"y": k * x}, inputs={"x": "", "k": ""},
+                            outputs={"y": ""}, name="m", vectorized=True)
+    X = np.linspace(0.0, 1.0, 8)[:, None]
+    kw = dict(executor=SerialExecutor(), store_dir=tmp_path, label="t", chunk_rows=4)
+    for k in (2.0, 3.0):  # a fixed input
+        st = Study([m]).bind("x", "m.x", value=1.0).set_input("m.k", k)
+        np.testing.assert_array_equal(EnsembleEvaluator(st, **kw)(["x"], X)["m.y"], k * X[:, 0])
+    for k in (2.0, 3.0):  # a bound, unsampled parameter
+        st = Study([m]).bind("x", "m.x", value=1.0).bind("k", "m.k", value=k)
+        np.testing.assert_array_equal(EnsembleEvaluator(st, **kw)(["x"], X)["m.y"], k * X[:, 0])
+    # the nominal value of a sampled parameter does not matter: the rows supply it
+    st1 = Study([m]).bind("x", "m.x", value=1.0).set_input("m.k", 3.0)
+    st2 = Study([m]).bind("x", "m.x", value=9.0).set_input("m.k", 3.0)
+    assert st1.fingerprint(sampled=["x"]) == st2.fingerprint(sampled=["x"])
+    assert st1.fingerprint() != st2.fingerprint()
+
+
+def test_uq_demo_rerun_with_another_coefficient_is_recomputed(capsys, tmp_path):
+    # The reproduction through the CLI: a=7 then a=5 into one results folder.
+    small = ["--set", "n_samples=256", "--set", "n_base=64", "--set", "coverage_repeats=0",
+             "--set", "n_outer=2", "--set", "n_inner=256", "--quiet", "--no-report",
+             "--out", str(tmp_path)]
+    means = {}
+    for a in (7, 5):
+        main(["run", "uq-demo", "--set", f"a={a}", *small])
+        summary = json.loads((tmp_path / "uq-demo" / "summary.json").read_text())
+        means[a] = summary["outputs"]["ishigami_mean"]
+        assert summary["parameters"]["a"]["value"] == a
+    for a, out in means.items():  # exact mean a/2, within 4 of the run's standard errors
+        err = out["value"] - a / 2
+        assert abs(err) <= max(4 * (out["hi"] - out["lo"]) / (2 * 1.96), 1e-3), (a, out)

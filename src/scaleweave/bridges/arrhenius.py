@@ -187,8 +187,9 @@ class ArrheniusModel(Model):
         Port("barrier_over_kT", "", description="validity diagnostic Ea/kT (want >= 3)"),
     )
     vectorized = True
+    identity = "rates.arrhenius"
 
-    def __init__(self, name: str = "arrhenius", limit: float = MIN_BARRIER_OVER_KT) -> None:
+    def __init__(self, *, limit: float = MIN_BARRIER_OVER_KT, name: str = "arrhenius") -> None:
         self.name = name
         self.limit = limit
         self.validity: Validity | None = None
@@ -204,6 +205,3 @@ class ArrheniusModel(Model):
         ratio = barrier_over_kt(ea, t)
         self.validity = arrhenius_validity(ea, t, limit=self.limit)
         return {"hop_rate": arrhenius_rate(nu0, ea, t), "barrier_over_kT": ratio}
-
-    def cache_parameters(self) -> dict[str, Any]:
-        return {"limit": self.limit}

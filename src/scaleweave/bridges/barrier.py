@@ -207,6 +207,10 @@ class HopPath:
                 out.extend(int(i) for i in c.get_indices())
         return sorted(set(out))
 
+    def __content__(self) -> dict[str, Any]:
+        """What makes two hops the same (:mod:`scaleweave.core.hashing`): :meth:`key`."""
+        return self.key()
+
     def key(self) -> dict[str, Any]:
         """Exact content of the hop for a cache key (numbers, positions, cell, pbc, fixed)."""
         return {
@@ -687,9 +691,10 @@ class BarrierModel(Model):
     time_scale = 1e-13
     cacheable = True
     code_version = "1"
+    identity = "rates.neb_barrier"
 
-    def __init__(self, path: HopPath, calculator: str = "emt",
-                 settings: NEBSettings | None = None, *,
+    def __init__(self, *, path: HopPath, calculator: str = "emt",
+                 settings: NEBSettings | None = None,
                  attempt_frequency: float | None = None,
                  calculator_options: dict[str, Any] | None = None,
                  name: str = "barrier") -> None:
@@ -698,7 +703,8 @@ class BarrierModel(Model):
                               f"{sorted(CALCULATORS)}")
         self.path = path
         self.calculator = str(calculator).lower()
-        self.settings = settings or NEBSettings()
+        self.settings = settings
+        self._settings = settings or NEBSettings()
         self.attempt_frequency = attempt_frequency
         self.calculator_options = dict(calculator_options or {})
         self.name = name
@@ -709,12 +715,12 @@ class BarrierModel(Model):
         return {"hop": self.path.key(), "calculator": self.calculator,
                 "calculator_version": _calculator_version(self.calculator),
                 "calculator_options": self.calculator_options,
-                "settings": asdict(self.settings),
+                "settings": asdict(self._settings),
                 "attempt_frequency": (None if self.attempt_frequency is None
                                       else float(self.attempt_frequency))}
 
     def _run(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        res = neb_barrier(self.path, self.calculator, self.settings,
+        res = neb_barrier(self.path, self.calculator, self._settings,
                           attempt_frequency=self.attempt_frequency,
                           calculator_options=self.calculator_options)
         self.last_result = res
@@ -732,7 +738,7 @@ class BarrierModel(Model):
     def validity(self, outputs: dict[str, Any]) -> list[Validity]:
         """Diagnostics from this model's SI ``outputs`` (also after a cache hit)."""
         residual = float(outputs["residual_force"]) * _ANGSTROM / _EV
-        return _validity(self.name, residual, self.settings.fmax,
+        return _validity(self.name, residual, self._settings.fmax,
                          round(float(outputs["imaginary_modes"])))
 
 

@@ -165,9 +165,10 @@ class DeviceModel(Model):
     time_scale = 3600.0
     vectorized = True
     code_version = "1"
+    identity = "adapters.pybamm_device"
 
-    def __init__(self, parameter_set: str = "Marquis2019", model: str = "SPMe",
-                 c_rates: Sequence[float] = (1.0, 3.0), *,
+    def __init__(self, *, parameter_set: str = "Marquis2019", model: str = "SPMe",
+                 c_rates: Sequence[float] = (1.0, 3.0),
                  conductivity_mode: str | None = "scale",
                  diffusivity_target: str | None = None, diffusivity_mode: str = "scale",
                  var_pts: dict[str, int] | None = None, quick: bool = True,
@@ -196,12 +197,13 @@ class DeviceModel(Model):
             raise ConfigError(f"device: unknown PyBaMM parameter set {parameter_set!r}: "
                               f"{exc}") from exc
         self.parameter_set = parameter_set
-        self.model_name = model
+        self.model = self.model_name = model
         self.c_rates = rates
         self.conductivity_mode = conductivity_mode
         self.diffusivity_target = diffusivity_target
         self.diffusivity_mode = diffusivity_mode
-        self.var_pts = dict(var_pts) if var_pts is not None else (
+        self.var_pts, self.quick, self.applies_field = var_pts, quick, applies_field
+        self._var_pts = dict(var_pts) if var_pts is not None else (
             dict(QUICK_MESH) if quick else None)
         self.n_points = int(n_points)
         self.name = name
@@ -248,7 +250,7 @@ class DeviceModel(Model):
         params.update(updates, check_already_exists=False)
         self._params = params
         self._sim = pybamm.Simulation(getattr(pybamm.lithium_ion, model)(),
-                                      parameter_values=params, var_pts=self.var_pts)
+                                      parameter_values=params, var_pts=self._var_pts)
         self._built = False
 
     @property
@@ -324,6 +326,11 @@ class DeviceModel(Model):
         }
         return out if batched else {k: v[0] for k, v in out.items()}
 
+    @property
+    def mesh(self) -> dict[str, int] | None:
+        """The PyBaMM mesh used (``var_pts``, or the quick mesh; None: PyBaMM's own)."""
+        return self._var_pts
+
     def validity(self, outputs: dict[str, Any], limit: float = 0.05) -> list[Validity]:
         """Electrolyte depletion (smallest ``c_e / c_e0``, worst sample) against ``limit``."""
         worst = float(np.min(outputs["electrolyte_depletion"]))
@@ -333,7 +340,7 @@ class DeviceModel(Model):
     def cache_parameters(self) -> dict[str, Any]:
         """The parameter set, model, mesh, rates and mappings (for a content-hash key)."""
         return {"parameter_set": self.parameter_set, "model": self.model_name,
-                "c_rates": list(self.c_rates), "var_pts": self.var_pts,
+                "c_rates": list(self.c_rates), "var_pts": self._var_pts,
                 "conductivity_mode": self.conductivity_mode,
                 "diffusivity_target": self.diffusivity_target,
                 "diffusivity_mode": self.diffusivity_mode, "n_points": self.n_points,

@@ -233,13 +233,11 @@ class NernstEinsteinModel(Model):
     outputs = (Port("conductivity", "S/m", description="ionic conductivity"),
                Port("conductivity_err", "S/m", description="standard error of sigma"))
     vectorized = True
+    identity = "rates.nernst_einstein"
 
-    def __init__(self, charge_number: float = 1.0, name: str = "nernst_einstein") -> None:
+    def __init__(self, *, charge_number: float = 1.0, name: str = "nernst_einstein") -> None:
         self.charge_number = charge_number
         self.name = name
-
-    def cache_parameters(self) -> dict[str, Any]:
-        return {"charge_number": self.charge_number}
 
     def _run(self, inputs: dict[str, Any]) -> dict[str, Any]:
         n, t = inputs["carrier_density"], inputs["temperature"]
@@ -266,13 +264,11 @@ class DriftConductivityModel(Model):
     outputs = (Port("conductivity", "S/m", description="ionic conductivity"),
                Port("conductivity_err", "S/m", description="standard error of sigma"))
     vectorized = True
+    identity = "rates.drift_conductivity"
 
-    def __init__(self, charge_number: float = 1.0, name: str = "drift_conductivity") -> None:
+    def __init__(self, *, charge_number: float = 1.0, name: str = "drift_conductivity") -> None:
         self.charge_number = charge_number
         self.name = name
-
-    def cache_parameters(self) -> dict[str, Any]:
-        return {"charge_number": self.charge_number}
 
     def _run(self, inputs: dict[str, Any]) -> dict[str, Any]:
         n = inputs["carrier_density"]
@@ -298,8 +294,9 @@ class OhmicConductorModel(Model):
     outputs = (Port("current_density", "A/m**2", description="j = sigma E"),)
     vectorized = True
     length_scale = 1e-3
+    identity = "rates.ohmic_conductor"
 
-    def __init__(self, name: str = "ohmic") -> None:
+    def __init__(self, *, name: str = "ohmic") -> None:
         self.name = name
 
     def _run(self, inputs: dict[str, Any]) -> dict[str, Any]:

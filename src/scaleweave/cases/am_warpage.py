@@ -195,6 +195,7 @@ class AMWarpageCase(Case):
         Parameter("n_samples", 32, "", "aleatory samples of the track pattern and porosity",
                   low=2, integer=True),
     )
+    samples_parameter = "n_samples"
     quick: ClassVar[dict[str, Any]] = {"n_samples": 8, "voxels_per_track": 4,
                                        "fe_elements": 24, "deposit_layers": 6,
                                        "deposit_layer_thickness": 0.5}
@@ -218,8 +219,6 @@ class AMWarpageCase(Case):
         from scaleweave.uq.propagate import propagate
 
         p = params
-        if ctx.samples is not None:
-            p.si["n_samples"] = p.given["n_samples"] = ctx.samples
         timings: dict[str, float] = {}
         refs: list[ReferenceCheck] = []
         validity: list[Validity] = []

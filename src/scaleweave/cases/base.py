@@ -26,7 +26,7 @@ import numpy as np
 
 from scaleweave.core.parameters import Parameter, ParameterValues
 from scaleweave.core.results import CaseResult
-from scaleweave.errors import MissingExtraError
+from scaleweave.errors import ConfigError, MissingExtraError
 
 __all__ = ["Case", "RunContext"]
 
@@ -108,6 +108,24 @@ class Case:
     parameters: ClassVar[tuple[Parameter, ...]] = ()
     quick: ClassVar[dict[str, Any]] = {}
     requires: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: The parameter ``--samples`` sets (the case's ensemble size); None: no ensemble.
+    samples_parameter: ClassVar[str | None] = None
+
+    @classmethod
+    def samples_override(cls, samples: int | None) -> dict[str, int] | None:
+        """``--samples N`` as a value of :attr:`samples_parameter` (checked like any other).
+
+        Raises
+        ------
+        ConfigError
+            The case has no ensemble size for ``--samples`` to set.
+        """
+        if samples is None:
+            return None
+        if cls.samples_parameter is None:
+            raise ConfigError(f"case {cls.name!r} has no ensemble size, so --samples does not "
+                              "apply to it; set its parameters with --set")
+        return {cls.samples_parameter: samples}
 
     @classmethod
     def check_requirements(cls) -> None:

@@ -301,6 +301,7 @@ class BatteryCase(Case):
         Parameter("t_max", 350.0, "K", "highest temperature of the Arrhenius plot", low=0.0,
                   low_open=True),
     )
+    samples_parameter = "n_samples"
     quick: ClassVar[dict[str, Any]] = {"neb_images": 3, "neb_fmax": 0.1, "kmc_replicas": 4,
                                        "n_samples": 64, "n_base": 64, "kmc_hops": 10}
     requires: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -326,8 +327,6 @@ class BatteryCase(Case):
         if p["t_min"] >= p["t_max"]:
             raise ConfigError(f"parameter 't_min' = {p['t_min']:g} K must be below 't_max' = "
                               f"{p['t_max']:g} K")
-        if ctx.samples is not None:
-            p.si["n_samples"] = p.given["n_samples"] = ctx.samples
         if p["n_samples"] % 8:
             raise ConfigError(f"parameter 'n_samples' = {p['n_samples']} must be a multiple of "
                               "8 (8 independent scramblings give the Monte Carlo error)")
@@ -344,7 +343,7 @@ class BatteryCase(Case):
         hop = lifepo4_b_channel_hop() if calc == "chgnet" else au_al100_adatom_hop()
         settings = NEBSettings(n_images=int(p["neb_images"]), fmax=float(p.given["neb_fmax"]),
                                max_steps=int(p["neb_max_steps"]))
-        bmodel = BarrierModel(hop, calc, settings, name="barrier")
+        bmodel = BarrierModel(path=hop, calculator=calc, settings=settings, name="barrier")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # torch chatter inside CHGNet
             warnings.simplefilter("default", ValidityWarning)
@@ -382,8 +381,9 @@ class BatteryCase(Case):
         kmc_settings = {"n_carriers": n_car, "n_replicas": int(p["kmc_replicas"]),
                         "n_blocks": n_blocks, "n_samples": 2 * n_blocks,
                         "n_events": int(p["kmc_hops"]) * n_blocks * n_car}
-        kmc = KMCModel(lattice, seed=ctx.seed, name="kmc", **kmc_settings)
-        device = DeviceModel("Prada2013", "SPMe", (1.0, 3.0), conductivity_mode="scale",
+        kmc = KMCModel(lattice=lattice, seed=ctx.seed, name="kmc", **kmc_settings)
+        device = DeviceModel(parameter_set="Prada2013", model="SPMe", c_rates=(1.0, 3.0),
+                             conductivity_mode="scale",
                              diffusivity_target="positive particle", quick=ctx.quick,
                              name="device")
         study = chain_study(kmc, device, n_sites, n_car)
@@ -582,7 +582,7 @@ def _drift_check(lattice: Any, settings: dict, seed: int, rate: float, temp: flo
     from scaleweave.engines.kmc import KMCModel
 
     field = ratio * _KB * temp / (_E * lattice.hop_distance)  # V/m
-    kd = KMCModel(lattice, seed=seed + 1, field_direction=(0.0, 1.0, 0.0), name="kmc_drift",
+    kd = KMCModel(lattice=lattice, seed=seed + 1, field_direction=(0.0, 1.0, 0.0), name="kmc_drift",
                   **settings)
     st = Study([kd, DriftConductivityModel(name="drift")])
     for src in ("mobility", "mobility_err", "carrier_density"):
@@ -610,7 +610,7 @@ def _double_counting_refused(lattice: Any, settings: dict) -> str:
     from scaleweave.engines.kmc import KMCModel
     from scaleweave.errors import CouplingError
 
-    kd = KMCModel(lattice, seed=0, field_direction=(0.0, 1.0, 0.0), name="kmc_field",
+    kd = KMCModel(lattice=lattice, seed=0, field_direction=(0.0, 1.0, 0.0), name="kmc_field",
                   **settings)
     st = Study([kd, DriftConductivityModel(name="drift"), OhmicConductorModel(name="ohmic")])
     for src in ("mobility", "carrier_density"):
@@ -638,7 +638,7 @@ def _device_reference(device: Any, quick: bool) -> list[ReferenceCheck]:
     params = pybamm.ParameterValues("Prada2013")
     params.update({"Current function [A]": "[input]"})
     sim = pybamm.Simulation(pybamm.lithium_ion.SPMe(), parameter_values=params,
-                            var_pts=device.var_pts)
+                            var_pts=device.mesh)
     out = []
     for j, c in enumerate(device.c_rates):
         sol = sim.solve([0.0, 1.5 * 3600.0 / c],

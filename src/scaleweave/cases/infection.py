@@ -440,6 +440,7 @@ class InfectionCase(Case):
         Parameter("establishment_threshold", 30, "", "infected cells that count as "
                   "established", low=2, integer=True),
     )
+    samples_parameter = "replicas"
     quick: ClassVar[dict[str, Any]] = {"replicas": 24, "establishment_runs": 2000,
                                        "t_end": 200.0}
 
@@ -449,10 +450,7 @@ class InfectionCase(Case):
         n_side, h = int(p["n_side"]), p["cell_size"]
         n_cells = n_side * n_side
         v0 = int(p["virions0"])
-        if ctx.samples is not None:
-            replicas = int(ctx.samples)
-        else:
-            replicas = int(p["replicas"])
+        replicas = int(p["replicas"])
         H = p["macro_dt"]
         n_macro = max(1, round(p["t_end"] / H))
         t_end = n_macro * H

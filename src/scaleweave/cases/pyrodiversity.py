@@ -169,6 +169,7 @@ class PyrodiversityCase(Case):
                   integer=True),
         Parameter("draws", 500, "", "NUTS draws per chain", low=50, integer=True),
     )
+    samples_parameter = "n_replicates"
     quick: ClassVar[dict[str, Any]] = {"n_replicates": 1, "n_sites": 100, "n_species": 10,
                                        "warmup": 250, "draws": 350}
     requires: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -179,8 +180,6 @@ class PyrodiversityCase(Case):
         from scaleweave.cases._pyrodiversity_figures import figures
 
         p = params
-        if ctx.samples is not None:  # --samples sets the number of replicate landscapes
-            p.si["n_replicates"] = p.given["n_replicates"] = ctx.samples
         scales = candidate_scales(p["scale_min"], p["scale_max"], int(p["n_scales"]))
         half = p["landscape_cells"] * p["cell_size"] / 2
         if max(scales.max(), p["true_scale"]) >= half:

@@ -150,6 +150,7 @@ class UQDemo(Case):
         Parameter("surrogate_points", 1024, "", "training runs of the atomistic surrogate",
                   low=16, integer=True),
     )
+    samples_parameter = "n_samples"
     quick: ClassVar[dict[str, Any]] = {}
     requires: ClassVar[tuple[tuple[str, str], ...]] = (("SALib", "uq"),)
 
@@ -159,8 +160,6 @@ class UQDemo(Case):
 
         p = params
         seed = ctx.seed
-        if ctx.samples is not None:  # --samples sets the single-loop size
-            p.si["n_samples"] = p.given["n_samples"] = ctx.samples
         timings: dict[str, float] = {}
         refs: list[ReferenceCheck] = []
         outputs: dict[str, Output] = {}

@@ -16,15 +16,31 @@ How to write a model
 3. Tag an input with ``driving_force="electric_field"`` (or any name) when the model
    applies an external driving force through it; a study refuses to apply the same
    force at two scales.
+4. Take settings as keyword-only constructor parameters and store each, unchanged,
+   under its own name (``self.lattice = lattice``): :meth:`Model.get_params`,
+   :meth:`Model.with_` and the cache key read them from there. Keep derived values
+   in private attributes and run results in the outputs, never on ``self``: a model
+   may run on a worker process whose attributes never come back.
+5. Give the class a stable ``identity`` (``"kinetics.kmc"``): caches and campaigns
+   are keyed on it, not on the module path, so moving the file keeps them valid.
+   Bump ``code_version`` whenever a change of the code changes what it computes.
 Or wrap a plain function with :func:`model_from_function`.
+
+Bare numbers
+------------
+One rule everywhere (``evaluate``, ``Study.set_input``, ``Study.bind`` and port
+defaults): a :class:`pint.Quantity` or a string with a unit (``"300 K"``) is
+converted; a bare number or array is read in the *declared unit of the port* it
+feeds (``Port.default`` likewise). Kernels (``_run``) see SI magnitudes only.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pint
@@ -32,7 +48,7 @@ import pint
 from scaleweave.core.units import check_same_dimension, to_si
 from scaleweave.errors import ConfigError, ModelError, NonFiniteError
 
-__all__ = ["FunctionModel", "Model", "Port", "model_from_function"]
+__all__ = ["FunctionModel", "Model", "Port", "function_content", "model_from_function"]
 
 Shape = tuple[int | str, ...] | None
 
@@ -121,6 +137,9 @@ class Model:
         ``code_version``).
     code_version : str
         Bump it whenever a change of the code changes what the model computes.
+    identity : str
+        Stable name of the model class for caches and campaigns (default: its module
+        path and name, which changes when the file moves; built-in models set it).
     """
 
     inputs: ClassVar[tuple[Port, ...]] = ()
@@ -131,10 +150,66 @@ class Model:
     vectorized: bool = False
     cacheable: bool = False
     code_version: str = "1"
+    identity: ClassVar[str] = ""
+
+    # -- parameters (the scikit-learn protocol) ---------------------------------------
+    @classmethod
+    def _param_names(cls) -> tuple[str, ...]:
+        """Names of the constructor parameters (``*args`` / ``**kwargs`` are refused)."""
+        if cls.__init__ is object.__init__:
+            return ()
+        names = []
+        for p in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise TypeError(f"{cls.__qualname__}.__init__ takes *{p.name}: a model's "
+                                "parameters must be named, so get_params can read them")
+            names.append(p.name)
+        return tuple(names)
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor parameters, as given (read from the attributes of those names)."""
+        out = {}
+        for name in self._param_names():
+            if not hasattr(self, name):
+                raise TypeError(f"{type(self).__qualname__} does not keep its constructor "
+                                f"parameter {name!r} as self.{name}; get_params, with_ and the "
+                                "cache key need every parameter stored under its own name")
+            out[name] = getattr(self, name)
+        return out
+
+    def with_(self, **changes: Any) -> Self:
+        """A new model of the same class with some parameters changed.
+
+        Examples
+        --------
+        >>> m = model_from_function(lambda x: {"y": x}, inputs={"x": ""}, outputs={"y": ""})
+        >>> m.with_(name="copy").name
+        'copy'
+        """
+        params = self.get_params()
+        unknown = sorted(set(changes) - set(params))
+        if unknown:
+            raise ConfigError(f"{type(self).__qualname__} has no parameter {unknown[0]!r}; "
+                              f"its parameters are {sorted(params)}")
+        return type(self)(**{**params, **changes})
+
+    def model_identity(self) -> str:
+        """:attr:`identity`, or the module path and class name when it is not set."""
+        return self.identity or f"{type(self).__module__}.{type(self).__qualname__}"
 
     def cache_parameters(self) -> dict[str, Any]:
-        """Settings besides the inputs that change the outputs (part of the cache key)."""
-        return {}
+        """What besides the inputs determines the outputs (part of every cache key).
+
+        By default every constructor parameter except ``name`` (an instance label);
+        override to encode a parameter that has no canonical content, or to add a
+        library version.
+        """
+        return {k: v for k, v in self.get_params().items() if k != "name"}
+
+    def __content__(self) -> dict[str, Any]:
+        """What makes two models compute the same thing (see :mod:`scaleweave.core.hashing`)."""
+        return {"identity": self.model_identity(), "code_version": self.code_version,
+                "parameters": self.cache_parameters()}
 
     def input_port(self, name: str) -> Port:
         """Return the input port called ``name`` (KeyError if absent)."""
@@ -244,13 +319,13 @@ class Model:
         return f"<{type(self).__name__} {self.name!r}: ({ins}) -> ({outs})>"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FunctionModel(Model):
     """A model whose kernel is a plain function of SI keyword arguments.
 
     Examples
     --------
-    >>> m = FunctionModel(lambda x: {"y": 2 * x}, inputs=(Port("x", "m"),),
+    >>> m = FunctionModel(func=lambda x: {"y": 2 * x}, inputs=(Port("x", "m"),),
     ...                   outputs=(Port("y", "m"),), name="double")
     >>> m.evaluate({"x": 1.5})
     {'y': 3.0}
@@ -268,13 +343,49 @@ class FunctionModel(Model):
     def _run(self, inputs: dict[str, Any]) -> Mapping[str, Any]:
         return self.func(**inputs)
 
+    identity: ClassVar[str] = "core.function"
+
     def cache_parameters(self) -> dict[str, Any]:
-        """The function's bytecode and constants: editing the function changes the key."""
-        code = getattr(self.func, "__code__", None)
-        if code is None:
-            return {"func": repr(self.func)}
-        return {"func": f"{self.func.__module__}.{self.func.__qualname__}",
-                "code": code.co_code.hex(), "consts": repr(code.co_consts)}
+        """The ports and what the function computes (:func:`function_content`)."""
+        return {"func": function_content(self.func), "inputs": self.inputs,
+                "outputs": self.outputs, "vectorized": self.vectorized}
+
+
+def function_content(func: Callable[..., Any]) -> dict[str, Any]:
+    """What a function computes, for a content hash: code, defaults, closure, globals used.
+
+    Editing the function, or changing a value it closes over (``lambda x: a * x``
+    with another ``a``) or a module-level number it reads, changes the content. A
+    closed-over value without a canonical encoding is taken by its pickled bytes.
+    """
+    from scaleweave.core.hashing import content_hash
+
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return {"repr": repr(func)}
+
+    def exact(value: Any) -> Any:
+        try:
+            content_hash(value)
+        except Exception:  # no canonical encoding: its pickle (cloudpickle for lambdas)
+            import cloudpickle
+
+            return cloudpickle.dumps(value)
+        return value
+
+    cells = [exact(c.cell_contents) for c in (func.__closure__ or ())]
+    used = {n: func.__globals__[n] for n in code.co_names if n in func.__globals__}
+    plain = {n: v for n, v in used.items()
+             if isinstance(v, int | float | complex | str | bytes | np.ndarray | np.generic)}
+    return {"name": f"{func.__module__}.{func.__qualname__}", "code": _code_content(code),
+            "defaults": exact(func.__defaults__),
+            "kwdefaults": exact(func.__kwdefaults__), "closure": cells, "globals": plain}
+
+
+def _code_content(code: Any) -> dict[str, Any]:
+    """Bytecode and constants, nested code objects included (their repr holds an address)."""
+    consts = [_code_content(c) if inspect.iscode(c) else repr(c) for c in code.co_consts]
+    return {"bytecode": code.co_code, "consts": consts, "names": list(code.co_names)}
 
 
 def model_from_function(

@@ -275,6 +275,7 @@ def resolve_parameters(
     config: Mapping[str, Any] | None = None,
     config_origin: str = "config",
     overrides: Sequence[str] = (),
+    samples: Mapping[str, Any] | None = None,
 ) -> ParameterValues:
     """Merge defaults, quick overrides, a config mapping and ``--set`` strings; check all.
 
@@ -290,6 +291,9 @@ def resolve_parameters(
         Name of that file, for messages.
     overrides : sequence of str
         ``NAME=VALUE`` strings; the last wins.
+    samples : mapping, optional
+        The ensemble size from ``--samples`` (``{"n_samples": 512}``): checked like
+        any other value of that parameter, and it wins over every other layer.
 
     Returns
     -------
@@ -307,6 +311,10 @@ def resolve_parameters(
         if name not in by_name:
             raise _unknown(name, by_name, "--set")
         raw[name] = (value, "--set")
+    for name, value in (samples or {}).items():
+        if name not in by_name:
+            raise _unknown(name, by_name, "--samples")
+        raw[name] = (value, "--samples")
     from scaleweave.core.distributions import looks_like_distribution
 
     out = ParameterValues()

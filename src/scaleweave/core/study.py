@@ -370,6 +370,28 @@ class Study:
         """Model instances in an order where every model runs after its sources."""
         return list(graphlib.TopologicalSorter(self._graph()).static_order())
 
+    def fingerprint(self, *, sampled: Iterable[str] = ()) -> str:
+        """A content hash of everything that determines this study's results.
+
+        Each model's identity, parameters and code version, the links, the fixed
+        input values and the values of the bound parameters, and the package version.
+        The nominal values of the ``sampled`` parameters are left out: a propagation
+        supplies those row by row, so they do not change a row's result.
+        """
+        from scaleweave._version import __version__
+        from scaleweave.core.hashing import content_hash
+
+        skip = set(sampled)
+        return content_hash({
+            "version": __version__,
+            "models": dict(self.models),
+            "links": sorted(str(lk) for lk in self.links),
+            "values": dict(self.values),
+            "bindings": {n: list(t) for n, t in self.bindings.items()},
+            "parameter_values": {n: v for n, v in self.parameter_values.items()
+                                 if n not in skip},
+        }, where="study")
+
     # -- running ----------------------------------------------------------------------
     def run(self, values: Mapping[str, Any] | None = None, *,
             params: Mapping[str, Any] | None = None, batch: int | None = None,
@@ -459,7 +481,7 @@ def _evaluate_cached(model: Model, inst: str, inputs: dict[str, Any], batch: int
         return model.evaluate(inputs, label=inst, batch=batch)
     from scaleweave._version import __version__
 
-    key = cache.key(f"{type(model).__module__}.{type(model).__qualname__}", inputs,
+    key = cache.key(model.model_identity(), inputs,
                     {**model.cache_parameters(), "batch": batch},
                     f"{__version__}+{model.code_version}")
     hit = cache.get(key)

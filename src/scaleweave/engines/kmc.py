@@ -897,35 +897,34 @@ class KMCModel(Model):
     cacheable = True
     vectorized = True
     code_version = "1"
+    identity = "lattice.kmc"
 
-    def __init__(self, lattice: Lattice, *, concentration: float | None = None,
+    def __init__(self, *, lattice: Lattice, concentration: float | None = None,
                  n_carriers: int | None = None, mechanism: Mechanism = "interstitial",
                  charge: float = 1.0, n_events: int | None = None, n_replicas: int = 4,
                  n_samples: int = 100, n_blocks: int = 10, seed: int = 0,
                  field_direction: Any = (1.0, 0.0, 0.0), name: str = "kmc") -> None:
         self.lattice = lattice
         self.name = name
-        self.settings = {"concentration": concentration, "n_carriers": n_carriers,
+        self.concentration, self.n_carriers, self.mechanism = concentration, n_carriers, mechanism
+        self.charge, self.n_events, self.n_replicas = charge, n_events, n_replicas
+        self.n_samples, self.n_blocks = n_samples, n_blocks
+        self._settings = {"concentration": concentration, "n_carriers": n_carriers,
                          "mechanism": mechanism, "charge": charge, "n_events": n_events,
                          "n_replicas": n_replicas, "n_samples": n_samples, "n_blocks": n_blocks}
         _n_vacancies(lattice.n_sites, mechanism, concentration, n_carriers)  # check early
         if n_replicas < 2:
             raise ConfigError(f"KMCModel {name!r}: n_replicas must be at least 2 for error "
                               f"bars, got {n_replicas}")
-        self.seed = int(seed)
+        self.seed = seed
+        self.field_direction = field_direction
         d = np.asarray(field_direction, dtype=float)
-        self.field_direction = d / np.linalg.norm(d)
+        self._direction = d / np.linalg.norm(d)
         self.length_scale = lattice.hop_distance
         self.result: KMCResult | None = None
         self._unit_runs: dict[tuple[float, float], KMCResult] = {}
         #: Linear-response diagnostic ``qEa/kT <= 0.1`` of the last run under a field.
         self.validity: Validity | None = None
-
-    def cache_parameters(self) -> dict[str, Any]:
-        return {**self.settings, "seed": self.seed, "direction": self.field_direction.tolist(),
-                "lattice": self.lattice.name, "n_sites": self.lattice.n_sites,
-                "positions": float(np.sum(self.lattice.positions * 1e10)),
-                "neighbors": int(np.sum(self.lattice.neighbors, dtype=np.int64))}
 
     def run_unit_rate(self, temperature: float, field: float) -> KMCResult:
         """The kMC run at a hop rate of 1/s (memoised per temperature and field)."""
@@ -933,7 +932,7 @@ class KMCModel(Model):
         if key not in self._unit_runs:
             self._unit_runs[key] = run_kmc(
                 self.lattice, hop_rate=1.0, temperature=key[0],
-                field=key[1] * self.field_direction, rng=self.seed, **self.settings)
+                field=key[1] * self._direction, rng=int(self.seed), **self._settings)
         return self._unit_runs[key]
 
     def _run(self, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -954,9 +953,9 @@ class KMCModel(Model):
                 "collective_diffusivity": res.collective_diffusivity,
                 "collective_diffusivity_err": res.collective_diffusivity_err,
                 "haven_ratio": res.haven_ratio, "haven_ratio_err": res.haven_ratio_err,
-                "drift_velocity": float(res.drift_velocity @ self.field_direction),
+                "drift_velocity": float(res.drift_velocity @ self._direction),
                 "drift_velocity_err": float(np.sqrt(np.sum(
-                    (res.drift_velocity_err * self.field_direction) ** 2))),
+                    (res.drift_velocity_err * self._direction) ** 2))),
                 "mobility": mu, "mobility_err": mu_err,
                 "carrier_density": res.carrier_density,
             }
@@ -966,6 +965,6 @@ class KMCModel(Model):
             e = float(field[idx])
             self.validity = linear_response_validity(
                 e, self.lattice.hop_distance, res.temperature,
-                charge_number=float(self.settings["charge"])) if e != 0 else None
+                charge_number=float(self.charge)) if e != 0 else None
         self.time_scale = float(1.0 / np.max(rate))
         return {k: float(v) if v.ndim == 0 else v for k, v in out.items()}

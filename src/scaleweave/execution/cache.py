@@ -1,6 +1,6 @@
 """A content-addressed cache of model runs: same model, inputs, parameters and code -> same outputs.
 
-The key is a SHA-256 over a canonical encoding of what determines a run: the model's
+The key is a SHA-256 (:mod:`scaleweave.core.hashing`) over what determines a run: the model's
 identity, its inputs and parameters, and the code version. The encoding is exact and
 independent of dictionary order: integers by value, floats by their 64-bit pattern,
 strings as UTF-8, NumPy arrays by dtype, shape and bytes (C order), mappings with
@@ -17,87 +17,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import numbers
 import os
 import pickle
-import struct
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from scaleweave.core.hashing import FORMAT, content_hash, encode
 from scaleweave.errors import ConfigError
 
 __all__ = ["ModelCache", "cached_call", "content_hash"]
-
-_FORMAT = b"scaleweave-content-hash-v1\x00"
-
-
-def _encode(obj: Any, h: Any, where: str) -> None:
-    """Feed the canonical encoding of ``obj`` to hash ``h``; ``where`` names it in errors."""
-    if obj is None:
-        h.update(b"N")
-    elif isinstance(obj, bool | np.bool_):
-        h.update(b"B1" if obj else b"B0")
-    elif isinstance(obj, numbers.Integral):
-        h.update(b"I%d;" % int(obj))
-    elif isinstance(obj, float):  # includes numpy.float64
-        h.update(b"F" + struct.pack("<d", obj))
-    elif isinstance(obj, str):
-        data = obj.encode("utf-8")
-        h.update(b"S%d:" % len(data) + data)
-    elif isinstance(obj, bytes | bytearray):
-        h.update(b"Y%d:" % len(obj) + bytes(obj))
-    elif isinstance(obj, np.ndarray | np.generic):
-        arr = np.asarray(obj)
-        if arr.dtype.hasobject:
-            raise ConfigError(f"cannot hash {where}: NumPy arrays of Python objects have no "
-                              "canonical bytes; use a numeric or string dtype")
-        dtype = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
-        data = np.ascontiguousarray(arr, dtype=dtype).tobytes()
-        head = f"{dtype.str}|{arr.shape}".encode()
-        h.update(b"A%d:" % len(head) + head + b"%d:" % len(data) + data)
-    elif isinstance(obj, Mapping):
-        keys = list(obj)
-        if not all(isinstance(k, str) for k in keys):
-            raise ConfigError(f"cannot hash {where}: mapping keys must be strings, got "
-                              f"{sorted({type(k).__name__ for k in keys})}")
-        h.update(b"D%d:" % len(keys))
-        for k in sorted(keys):
-            _encode(k, h, where)
-            _encode(obj[k], h, f"{where}[{k!r}]")
-    elif isinstance(obj, list | tuple):
-        h.update(b"L%d:" % len(obj))
-        for i, item in enumerate(obj):
-            _encode(item, h, f"{where}[{i}]")
-    elif isinstance(obj, complex):
-        h.update(b"C" + struct.pack("<dd", obj.real, obj.imag))
-    elif hasattr(obj, "magnitude") and hasattr(obj, "units"):  # a pint Quantity
-        h.update(b"Q")
-        _encode(obj.magnitude, h, f"{where}.magnitude")
-        _encode(str(obj.units), h, f"{where}.units")
-    else:
-        raise ConfigError(f"cannot hash {where}: type {type(obj).__name__} has no canonical "
-                          "encoding (use numbers, strings, NumPy arrays, quantities, "
-                          "dicts or lists of these)")
-
-
-def content_hash(obj: Any, *, where: str = "value") -> str:
-    """SHA-256 hex digest of the canonical encoding of ``obj`` (see the module notes).
-
-    Examples
-    --------
-    >>> content_hash({"a": 1.0, "b": [1, 2]}) == content_hash({"b": [1, 2], "a": 1.0})
-    True
-    >>> content_hash({"a": 1.0}) == content_hash({"a": 1})
-    False
-    """
-    h = hashlib.sha256(_FORMAT)
-    _encode(obj, h, where)
-    return h.hexdigest()
-
 
 class ModelCache:
     """Outputs of model runs on disk, looked up by :meth:`key`.
@@ -143,11 +73,11 @@ class ModelCache:
             raise ConfigError("cache key: model_identity and code_version must be strings, got "
                               f"{type(model_identity).__name__} and "
                               f"{type(code_version).__name__}")
-        h = hashlib.sha256(_FORMAT + b"model-run\x00")
-        _encode(model_identity, h, "model_identity")
-        _encode(code_version, h, "code_version")
-        _encode(dict(inputs), h, "inputs")
-        _encode(dict(parameters), h, "parameters")
+        h = hashlib.sha256(FORMAT + b"model-run\x00")
+        encode(model_identity, h, "model_identity")
+        encode(code_version, h, "code_version")
+        encode(dict(inputs), h, "inputs")
+        encode(dict(parameters), h, "parameters")
         return h.hexdigest()
 
     def path(self, key: str) -> Path:

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from scaleweave._version import __version__
+from scaleweave.core.hashing import content_hash
 from scaleweave.errors import ConfigError, ScaleweaveError
-from scaleweave.execution.cache import content_hash
 
 __all__ = ["CampaignStore", "campaign_key"]
 

@@ -87,8 +87,11 @@ class EnsembleEvaluator:
         n_chunks = max(1, math.ceil(n / size))
         store = None
         if self.store_dir is not None:
+            # Everything a row's result depends on: the rows, and the study itself
+            # (models with their parameters, fixed inputs, bound values, code version).
             key = campaign_key(label=self.label, names=list(names), rows=X,
-                               chunk_rows=size, seed=self.root_seed, version=__version__)
+                               chunk_rows=size, seed=self.root_seed, version=__version__,
+                               study=self.study.fingerprint(sampled=names))
             store = CampaignStore(self.store_dir / f"{self.label}-{key[:16]}.sqlite", key)
         try:
             res = run_ensemble(_Chunk(self.study, names), n_chunks, root_seed=self.root_seed,

@@ -436,8 +436,9 @@ class SurrogateModel(Model):
     """
 
     vectorized = True
+    identity = "uq.pce_surrogate"
 
-    def __init__(self, model: Model, surrogate: PCESurrogate, *, fixed: Mapping[str, float],
+    def __init__(self, *, model: Model, surrogate: PCESurrogate, fixed: Mapping[str, float],
                  tolerance: float = 0.01) -> None:
         self.inputs = tuple(model.inputs)  # type: ignore[misc]
         self.outputs = tuple(model.outputs)  # type: ignore[misc]
@@ -445,9 +446,9 @@ class SurrogateModel(Model):
         self.length_scale = model.length_scale
         self.time_scale = model.time_scale
         self.surrogate = surrogate
-        self.original = model
-        self.tolerance = float(tolerance)
-        self.fixed = dict(fixed)
+        self.model = self.original = model
+        self.tolerance = tolerance
+        self.fixed = fixed
 
     def _run(self, inputs: dict[str, Any]) -> dict[str, Any]:
         for key, value in self.fixed.items():
@@ -568,7 +569,7 @@ def train_surrogate(model: Model, inputs: Mapping[str, Uncertain], *, n_train: i
             warnings.warn(f"surrogate {model.name!r}: {v.diagnostic} = {v.value:.3g} is above "
                           f"the tolerance {v.limit:g}; raise the order or n_train",
                           ValidityWarning, stacklevel=2)
-    return SurrogateModel(model, sur, fixed=fixed, tolerance=tolerance)
+    return SurrogateModel(model=model, surrogate=sur, fixed=fixed, tolerance=tolerance)
 
 
 def _check_dimension(model: Model, port: Port, dist: Uncertain) -> None:
