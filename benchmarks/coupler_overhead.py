@@ -1,7 +1,7 @@
 """Coupler overhead per synchronisation: the multi-rate chain against the same loop inline.
 
-Ours: :class:`~scaleweave.bridges.multirate.MultirateChain` advanced by
-``chain.coupler.run(t_end)`` (three :class:`~scaleweave.engines.spring_chain.ChainSegment`
+Ours: :class:`~scaleweave.bridges.timestepping.multirate.MultirateChain` advanced by
+``chain.coupler.run(t_end)`` (three :class:`~scaleweave.engines.particles.spring_chain.ChainSegment`
 submodels, slow | fast | slow, linear waveforms for the slow boundary data).
 
 Peer: :func:`peer_multirate`, the SAME arithmetic as one plain NumPy loop with
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks._common import figure_line, machine_info, time_interleaved, write_json
-from scaleweave.bridges.multirate import MultirateChain, partition_chain
+from scaleweave.bridges.timestepping.multirate import MultirateChain, partition_chain
 from scaleweave.cases.multirate import build_chain
 
 __all__ = ["main", "max_difference", "peer_multirate", "pulse_chain", "run_ours"]
@@ -71,7 +71,7 @@ def peer_multirate(m: np.ndarray, k: np.ndarray, x0: np.ndarray, v0: np.ndarray,
                    ) -> tuple[np.ndarray, np.ndarray]:
     """The coupler's multi-rate scheme as one plain NumPy loop; final ``x, v``.
 
-    Same three blocks as :func:`~scaleweave.bridges.multirate.partition_chain`
+    Same three blocks as :func:`~scaleweave.bridges.timestepping.multirate.partition_chain`
     (slow | fast | slow), same operations in the same order as
     ``Coupler.run`` + ``ChainSegment.advance/synchronize`` with linear waveforms, but
     inline, on preallocated arrays.

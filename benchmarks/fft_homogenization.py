@@ -43,8 +43,11 @@ import numpy as np
 import scipy.fft
 
 from benchmarks._common import figure_line, machine_info, time_interleaved, write_json
-from scaleweave.engines import microstructure as ms
-from scaleweave.engines.fft_homogenization import effective_conductivity, effective_elasticity
+from scaleweave.engines.continuum.fft_homogenization import (
+    effective_conductivity,
+    effective_elasticity,
+)
+from scaleweave.engines.geometry import microstructure as ms
 from scaleweave.errors import ValidityWarning
 
 __all__ = ["main"]

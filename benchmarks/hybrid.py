@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from benchmarks._common import figure_line, machine_info, time_interleaved, write_json
-from scaleweave.engines.hybrid import HybridPolicy, hybrid_ensemble
-from scaleweave.engines.reaction_network import Reaction, ReactionNetwork
-from scaleweave.engines.ssa import ssa_ensemble
+from scaleweave.engines.kinetics.hybrid import HybridPolicy, hybrid_ensemble
+from scaleweave.engines.kinetics.reaction_network import Reaction, ReactionNetwork
+from scaleweave.engines.kinetics.ssa import ssa_ensemble
 
 __all__ = ["main", "network"]
 

@@ -45,8 +45,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks._common import figure_line, machine_info, write_json
-from scaleweave.engines.kmc import run_lattice_gas
-from scaleweave.engines.lattice import standard_lattice
+from scaleweave.engines.lattice.kmc import run_lattice_gas
+from scaleweave.engines.lattice.sites import standard_lattice
 
 __all__ = ["PUBLISHED_PEER", "main", "peer_python", "run_ours", "run_peer"]
 
@@ -161,7 +161,7 @@ def main() -> None:
     data: dict[str, Any] = {
         "benchmark": NAME,
         "model": "square-lattice gas: adsorption 1/s, desorption 1/s, hop 1/s per direction",
-        "ours": "scaleweave.engines.kmc.run_lattice_gas (Numba, rate groups over sites)",
+        "ours": "scaleweave.engines.lattice.kmc.run_lattice_gas (Numba, rate groups over sites)",
         "peer": ("kmcos 1.1.0 (Fortran via f2py, own venv)" if model_dir is not None else
                  "kmcos published figure (issue 6), not run here"),
         "timing": "CPU seconds of the event loop, best of interleaved rounds",

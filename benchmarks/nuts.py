@@ -77,8 +77,8 @@ def _min_ess(posterior: dict[str, np.ndarray]) -> float:
 
 
 def run_ours(problem: str, seed: int = 0) -> dict[str, Any]:
-    """Fit with :func:`scaleweave.bridges.hierarchical.fit_hierarchical`; ESS and means."""
-    from scaleweave.bridges.hierarchical import Design, fit_hierarchical
+    """Fit with :func:`~scaleweave.bridges.inference.hierarchical.fit_hierarchical`; ESS, means."""
+    from scaleweave.bridges.inference.hierarchical import Design, fit_hierarchical
 
     if problem == "eight_schools":
         labels = list("ABCDEFGH")
@@ -169,7 +169,7 @@ def main() -> None:
     missing = _peer_available()
     data: dict[str, Any] = {
         "benchmark": NAME, "chains": CHAINS, "warmup": WARMUP, "draws": DRAWS,
-        "ours": "scaleweave.bridges.hierarchical.fit_hierarchical (NumPyro NUTS, chains "
+        "ours": "scaleweave.bridges.inference.hierarchical.fit_hierarchical (NumPyro NUTS, chains "
                 "sequential in one process, target_accept 0.95)",
         "peer": None if missing else "pymc.sample defaults (NUTS, target_accept 0.8)",
         "machine": machine_info(), "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -2,7 +2,7 @@
 
 Model: ``V + S <-> B -> E`` with ``V -> 0``: virions bind a cell in seconds (k_off = 1/s)
 and enter it in hours, on ``N_CELLS`` cells from ``V0`` virions, to ``T_END``. The
-QSSA bridge (:mod:`scaleweave.bridges.qssa`, fast species ``B``) gives the effective
+QSSA bridge (:mod:`scaleweave.bridges.reduction.qssa`, fast species ``B``) gives the effective
 network ``V + S -> E`` with ``beta = k_on k_entry/(k_off + k_entry)`` and the validity
 diagnostic ``epsilon = (k_on N + c)/(k_off + k_entry)``.
 
@@ -28,10 +28,10 @@ import time
 import numpy as np
 
 from benchmarks._common import figure_line, machine_info, time_interleaved, write_json
-from scaleweave.bridges.qssa import qssa_reduce
+from scaleweave.bridges.reduction.qssa import qssa_reduce
 from scaleweave.cases.infection import binding_network
-from scaleweave.engines.reaction_network import solve_rate_equations
-from scaleweave.engines.ssa import ssa_ensemble
+from scaleweave.engines.kinetics.reaction_network import solve_rate_equations
+from scaleweave.engines.kinetics.ssa import ssa_ensemble
 
 __all__ = ["main"]
 

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks._common import figure_line, machine_info, time_interleaved, write_json
-from scaleweave.engines.reaction_network import Reaction, ReactionNetwork
-from scaleweave.engines.ssa import ssa_ensemble
+from scaleweave.engines.kinetics.reaction_network import Reaction, ReactionNetwork
+from scaleweave.engines.kinetics.ssa import ssa_ensemble
 
 __all__ = ["main", "network", "run_ours"]
 
@@ -168,7 +168,7 @@ def main() -> None:
         "model": "0 -> A (100/s); 2A -> B (c=0.02/s per pair); B -> 0 (1/s)",
         "t_end_s": T_END, "n_trajectories": N_TRAJ, "n_points": N_POINTS,
         "events_total": events,
-        "ours": "scaleweave.engines.ssa.ssa_ensemble (Numba, serial)",
+        "ours": "scaleweave.engines.kinetics.ssa.ssa_ensemble (Numba, serial)",
         "machine": machine_info(),
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scaleweave.bridges.multirate import MultirateChain
+from scaleweave.bridges.timestepping.multirate import MultirateChain
 
 
 @pytest.fixture(scope="module")

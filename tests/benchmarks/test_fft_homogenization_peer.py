@@ -9,8 +9,8 @@ Soc. A 369, 207) with resolution.
 import numpy as np
 import pytest
 
-from scaleweave.engines import microstructure as ms
-from scaleweave.engines.fft_homogenization import effective_conductivity
+from scaleweave.engines.continuum.fft_homogenization import effective_conductivity
+from scaleweave.engines.geometry import microstructure as ms
 
 
 @pytest.fixture(scope="module")

@@ -75,16 +75,16 @@ def test_warm_cache_reuses_the_barrier(emt_run, tmp_path):
 
 
 def _field_study(device_field: bool, kmc_field: str = "1e6 V/m"):
-    from scaleweave.bridges.transport import DriftConductivityModel, OhmicConductorModel
+    from scaleweave.bridges.rates.transport import DriftConductivityModel, OhmicConductorModel
     from scaleweave.cases.battery import lfp_li_lattice
     from scaleweave.core.study import Study
-    from scaleweave.engines.kmc import KMCModel
+    from scaleweave.engines.lattice.kmc import KMCModel
 
     kmc = KMCModel(lattice=lfp_li_lattice((1, 4, 1)), concentration=0.5, n_replicas=2,
                    field_direction=(0, 1, 0), name="kmc")
     drift = DriftConductivityModel(name="drift")
     if device_field:
-        from scaleweave.bridges.device import DeviceModel
+        from scaleweave.adapters.pybamm_device import DeviceModel
 
         cont = DeviceModel(parameter_set="Prada2013", c_rates=(1,), applies_field=True,
                            name="device")
@@ -116,9 +116,9 @@ def test_field_at_one_scale_is_accepted():
 
 def test_chemical_diffusivity_is_d0_at_any_concentration():
     """Lattice gas: D_sigma = D0 (N - N_c)/(N - 1), so D_chem = D_sigma (N-1)/(N-N_c) = D0."""
-    from scaleweave.bridges.device import DeviceModel
+    from scaleweave.adapters.pybamm_device import DeviceModel
     from scaleweave.cases.battery import chain_study, lfp_li_lattice
-    from scaleweave.engines.kmc import KMCModel
+    from scaleweave.engines.lattice.kmc import KMCModel
 
     lat = lfp_li_lattice((1, 8, 1))
     device = DeviceModel(parameter_set="Prada2013", conductivity_mode="scale",

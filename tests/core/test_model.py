@@ -125,7 +125,7 @@ def test_every_builtin_model_has_a_stable_identity_and_keyword_only_parameters()
 
 
 def test_get_params_with_and_the_content_follow_the_constructor():
-    from scaleweave.bridges.arrhenius import ArrheniusModel
+    from scaleweave.bridges.rates.arrhenius import ArrheniusModel
     from scaleweave.core.hashing import content_hash
 
     m = ArrheniusModel(limit=4.0, name="rate")

@@ -38,7 +38,7 @@ def _rve_figure(nominal: dict[str, Any], p: Any) -> Figure:
         ax.set_ylabel("y (um)")
     # residual micro-stress of the free layer: macroscopic strain E = eps* (mean stress
     # zero), by superposition of the unit-strain loads and the eigenstrain load
-    from scaleweave.engines.fft_homogenization import mandel_basis
+    from scaleweave.engines.continuum.fft_homogenization import mandel_basis
 
     e_m = np.einsum("mij,ij->m", mandel_basis(3), res.effective_eigenstrain)
     free = res.fluxes[-1] + np.einsum("m,m...->...", e_m, res.fluxes[:-1])
@@ -151,7 +151,7 @@ def figures(nominal: dict[str, Any], c_eff: np.ndarray, c_v: np.ndarray, c_r: np
     """Headline first: the deformed part."""
     out = {"part": _part_figure(fe, plate, p)}
     if prop is not None:
-        from scaleweave.bridges.plate import edge_deflection
+        from scaleweave.bridges.homogenization.plate import edge_deflection
 
         out["warpage_distribution"] = _distribution_figure(
             prop, edge_deflection(plate.curvature, p["length"]))

@@ -12,9 +12,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from scaleweave.core.constants import ELECTRON_VOLT as _EV
+
 __all__ = ["figures"]
 
-_EV = 1.602176634e-19
 
 
 def _neb_figure(bout: dict[str, Any], ea: float, calc: str) -> Figure:

@@ -23,7 +23,7 @@ The bottom-up bridge of the essay, worked on a 3D-printed (laser powder-bed) par
    porosity are aleatory inputs, propagated through the chain with the UQ layer
    into a distribution of curvature and edge deflection.
 
-Sign convention (:mod:`scaleweave.bridges.plate`): curvature ``kappa = d eps/dz``
+Sign convention (:mod:`scaleweave.bridges.homogenization.plate`): curvature ``kappa = d eps/dz``
 with ``z`` up the build; a shrinking deposit gives ``kappa < 0`` and the ends of
 the part lift (edge deflection > 0).
 """
@@ -51,7 +51,7 @@ _HILL = "Hill (1952, Proc. Phys. Soc. A 65, 349): Voigt/Reuss bound any microstr
 
 def _track_tensors(p: ParameterValues, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rotated track stiffness (Mandel 6x6, Pa) and eigenstrain (3x3) per scan angle."""
-    from scaleweave.engines.fft_homogenization import (
+    from scaleweave.engines.continuum.fft_homogenization import (
         rotate_stiffness,
         transversely_isotropic_stiffness,
     )
@@ -81,12 +81,15 @@ def layer_rve(p: ParameterValues, porosity: float, rng: np.random.Generator, *,
     Returns
     -------
     dict
-        ``rve`` (:class:`~scaleweave.engines.microstructure.ScanTrackRVE`), ``result``
-        (:class:`~scaleweave.engines.fft_homogenization.HomogenizationResult`),
+        ``rve`` (:class:`~scaleweave.engines.geometry.microstructure.ScanTrackRVE`), ``result``
+        (:class:`~scaleweave.engines.continuum.fft_homogenization.HomogenizationResult`),
         ``stiffness`` (per-phase Mandel, Pa), ``eigenstrain`` (per phase).
     """
-    from scaleweave.engines.fft_homogenization import effective_elasticity, isotropic_stiffness
-    from scaleweave.engines.microstructure import scan_tracks
+    from scaleweave.engines.continuum.fft_homogenization import (
+        effective_elasticity,
+        isotropic_stiffness,
+    )
+    from scaleweave.engines.geometry.microstructure import scan_tracks
 
     n_tracks = int(tracks or p["tracks_per_cell"])
     nxy = int(voxels or p["voxels_per_track"]) * n_tracks
@@ -122,8 +125,8 @@ def _loewner_margin(upper: np.ndarray, lower: np.ndarray) -> float:
 
 def _beam_layer(c_eff: np.ndarray, eps_eff: np.ndarray) -> tuple[np.ndarray, np.ndarray,
                                                                  float, float]:
-    from scaleweave.bridges.plate import plane_strain_beam
-    from scaleweave.engines.plate_fe import plane_strain_layer
+    from scaleweave.bridges.homogenization.plate import plane_strain_beam
+    from scaleweave.engines.continuum.plate_fe import plane_strain_layer
 
     c2, e2 = plane_strain_layer(c_eff, eps_eff, axis=0)
     m, s = plane_strain_beam(c2, e2)
@@ -202,20 +205,20 @@ class AMWarpageCase(Case):
     requires: ClassVar[tuple[tuple[str, str], ...]] = (("skfem", "fem"),)
 
     def run(self, params: ParameterValues, ctx: RunContext) -> CaseResult:
-        from scaleweave.bridges.bounds import levin_expansion
-        from scaleweave.bridges.plate import (
+        from scaleweave.bridges.homogenization.bounds import levin_expansion
+        from scaleweave.bridges.homogenization.plate import (
             edge_deflection,
             layer_by_layer,
             timoshenko_curvature,
         )
         from scaleweave.cases._am_warpage_figures import figures
-        from scaleweave.engines.fft_homogenization import (
+        from scaleweave.engines.continuum.fft_homogenization import (
             effective_elasticity,
             mandel_basis,
             property_change,
             rve_size_validity,
         )
-        from scaleweave.engines.plate_fe import isotropic_plane_strain, strip_warpage
+        from scaleweave.engines.continuum.plate_fe import isotropic_plane_strain, strip_warpage
         from scaleweave.uq.propagate import propagate
 
         p = params

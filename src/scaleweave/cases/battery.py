@@ -6,30 +6,30 @@ scale only.
 
 Chain
 -----
-1. **Barrier** (:class:`~scaleweave.bridges.barrier.BarrierModel`): climbing-image
+1. **Barrier** (:class:`~scaleweave.bridges.rates.barrier.BarrierModel`): climbing-image
    NEB of a Li vacancy hop along the [010] (b-axis) channel of olivine LiFePO4
-   (:func:`~scaleweave.bridges.barrier.lifepo4_b_channel_hop`) with the pretrained
+   (:func:`~scaleweave.bridges.rates.barrier.lifepo4_b_channel_hop`) with the pretrained
    universal potential CHGNet (default), and the Vineyard attempt frequency of the
    hopping Li. ``calculator=emt`` swaps in ASE's fast EMT test hop (an Au adatom on
    Al(100); EMT has no Li parameters): its barrier then stands in for the Li hop,
    so every downstream number is a plumbing test, not LiFePO4's. The NEB runs once,
    outside the sampled part, through the content-hash cache (``OUT/.cache``).
-2. **Arrhenius** (:class:`~scaleweave.bridges.arrhenius.ArrheniusModel`):
+2. **Arrhenius** (:class:`~scaleweave.bridges.rates.arrhenius.ArrheniusModel`):
    ``Gamma = nu0 exp(-(Ea + dEa) / kT)`` per hop path, with the epistemic barrier
    offset ``dEa`` (calculator error, +-0.05 eV at 95%) and a factor on the harmonic
    prefactor.
-3. **kMC** (:class:`~scaleweave.engines.kmc.KMCModel`) on the Li sublattice read from
-   the olivine structure (:func:`~scaleweave.engines.lattice.lattice_from_atoms`):
+3. **kMC** (:class:`~scaleweave.engines.lattice.kmc.KMCModel`) on the Li sublattice read from
+   the olivine structure (:func:`~scaleweave.engines.lattice.sites.lattice_from_atoms`):
    nearest Li-Li neighbours are 3.005 Angstrom apart along b, the next ones 5.7
    Angstrom across channels, so the lattice is one-dimensional channels (z = 2).
    Carriers (Li, site fraction ``concentration``) block each other. The kMC runs
    once per temperature at a unit hop rate and is rescaled for every sample.
 4. **Transport**: Nernst-Einstein conductivity
-   (:class:`~scaleweave.bridges.transport.NernstEinsteinModel`) from the collective
+   (:class:`~scaleweave.bridges.rates.transport.NernstEinsteinModel`) from the collective
    diffusivity ``D_sigma``; the drift route
-   (:class:`~scaleweave.bridges.transport.DriftConductivityModel`, field applied in
+   (:class:`~scaleweave.bridges.rates.transport.DriftConductivityModel`, field applied in
    the kMC) is run as a reference check and must agree within error bars.
-5. **Device** (:class:`~scaleweave.bridges.device.DeviceModel`): PyBaMM's SPMe with
+5. **Device** (:class:`~scaleweave.adapters.pybamm_device.DeviceModel`): PyBaMM's SPMe with
    the ``Prada2013`` LiFePO4/graphite parameter set (A123 2.3 A h cell), discharged
    at 1C and 3C: capacity and voltage curves.
 
@@ -122,6 +122,9 @@ import xarray as xr
 
 from scaleweave.cases.base import Case, RunContext
 from scaleweave.core.checks import ReferenceCheck, Validity
+from scaleweave.core.constants import BOLTZMANN as _KB
+from scaleweave.core.constants import ELECTRON_VOLT as _EV
+from scaleweave.core.constants import ELEMENTARY_CHARGE as _E
 from scaleweave.core.model import Port, model_from_function
 from scaleweave.core.parameters import Parameter, ParameterValues
 from scaleweave.core.results import CaseResult, Output
@@ -131,9 +134,6 @@ from scaleweave.errors import ConfigError, MissingExtraError, ValidityWarning
 
 __all__ = ["CALCULATOR_EXTRAS", "BatteryCase", "chain_study", "lfp_li_lattice"]
 
-_EV = 1.602176634e-19  # J
-_KB = 1.380649e-23  # J/K
-_E = 1.602176634e-19  # C
 
 #: calculator -> (module it needs, extra that installs it).
 CALCULATOR_EXTRAS: dict[str, tuple[str, str]] = {"chgnet": ("chgnet", "battery"),
@@ -151,7 +151,7 @@ def lfp_li_lattice(repeat: tuple[int, int, int] = (1, 16, 1)) -> Any:
     """The Li sublattice of olivine LiFePO4: one-dimensional channels along b.
 
     Built from the same Pnma structure as the NEB hop
-    (:data:`scaleweave.bridges.barrier._LFP_BASIS`, Streltsov et al. 1993) with
+    (:data:`scaleweave.bridges.rates.barrier._LFP_BASIS`, Streltsov et al. 1993) with
     nearest-neighbour hops only (3.005 Angstrom along b; the next Li is 5.7 Angstrom
     away in another channel), so every site has two neighbours.
 
@@ -162,8 +162,8 @@ def lfp_li_lattice(repeat: tuple[int, int, int] = (1, 16, 1)) -> Any:
     """
     from ase.spacegroup import crystal
 
-    from scaleweave.bridges.barrier import _LFP_BASIS, _LFP_CELL
-    from scaleweave.engines.lattice import lattice_from_atoms
+    from scaleweave.bridges.rates.barrier import _LFP_BASIS, _LFP_CELL
+    from scaleweave.engines.lattice.sites import lattice_from_atoms
 
     unit = crystal([s for s, _ in _LFP_BASIS], basis=[b for _, b in _LFP_BASIS],
                    spacegroup=62, cellpar=[*_LFP_CELL, 90, 90, 90])
@@ -181,8 +181,8 @@ def chain_study(kmc: Any, device: Any, n_sites: int, n_carriers: int) -> Study:
     ``attempt_frequency_neb`` [Hz], ``attempt_frequency_factor`` [-];
     ``temperature`` [K]; ``blocking_factor`` [-]; ``electrolyte_conductivity`` [S/m].
     """
-    from scaleweave.bridges.arrhenius import ArrheniusModel
-    from scaleweave.bridges.transport import NernstEinsteinModel
+    from scaleweave.bridges.rates.arrhenius import ArrheniusModel
+    from scaleweave.bridges.rates.transport import NernstEinsteinModel
 
     hop = model_from_function(
         lambda barrier_neb, barrier_offset, attempt_frequency_neb, attempt_frequency_factor: {
@@ -308,17 +308,17 @@ class BatteryCase(Case):
         ("ase", "battery"), ("pybamm", "battery"), ("SALib", "uq"))
 
     def run(self, params: ParameterValues, ctx: RunContext) -> CaseResult:
-        from scaleweave.bridges.arrhenius import arrhenius_rate, arrhenius_validity
-        from scaleweave.bridges.barrier import (
+        from scaleweave.adapters.pybamm_device import DeviceModel
+        from scaleweave.bridges.rates.arrhenius import arrhenius_rate, arrhenius_validity
+        from scaleweave.bridges.rates.barrier import (
             BarrierModel,
             NEBSettings,
             au_al100_adatom_hop,
             lifepo4_b_channel_hop,
         )
-        from scaleweave.bridges.device import DeviceModel
-        from scaleweave.bridges.transport import nernst_einstein_conductivity
+        from scaleweave.bridges.rates.transport import nernst_einstein_conductivity
         from scaleweave.cases._battery_figures import figures
-        from scaleweave.engines.kmc import KMCModel
+        from scaleweave.engines.lattice.kmc import KMCModel
         from scaleweave.uq.propagate import propagate
 
         p = params
@@ -563,8 +563,8 @@ class BatteryCase(Case):
 
 def _closed_form_checks() -> list[ReferenceCheck]:
     """The issue's Arrhenius and random-walk numbers through the bridges used here."""
-    from scaleweave.bridges.arrhenius import ArrheniusModel
-    from scaleweave.bridges.transport import random_walk_diffusivity
+    from scaleweave.bridges.rates.arrhenius import ArrheniusModel
+    from scaleweave.bridges.rates.transport import random_walk_diffusivity
 
     gamma = float(ArrheniusModel().evaluate({"attempt_frequency": 1e13, "barrier": "0.25 eV",
                                              "temperature": 300.0})["hop_rate"])
@@ -578,8 +578,8 @@ def _closed_form_checks() -> list[ReferenceCheck]:
 def _drift_check(lattice: Any, settings: dict, seed: int, rate: float, temp: float,
                  ratio: float, sigma_ne: float, sigma_ne_err: float) -> dict[str, Any]:
     """Mobility from drift under a small field along b, against Nernst-Einstein."""
-    from scaleweave.bridges.transport import DriftConductivityModel
-    from scaleweave.engines.kmc import KMCModel
+    from scaleweave.bridges.rates.transport import DriftConductivityModel
+    from scaleweave.engines.lattice.kmc import KMCModel
 
     field = ratio * _KB * temp / (_E * lattice.hop_distance)  # V/m
     kd = KMCModel(lattice=lattice, seed=seed + 1, field_direction=(0.0, 1.0, 0.0), name="kmc_drift",
@@ -606,8 +606,8 @@ def _drift_check(lattice: Any, settings: dict, seed: int, rate: float, temp: flo
 
 def _double_counting_refused(lattice: Any, settings: dict) -> str:
     """Wire the field at two scales; return the study's refusal message ('' if none)."""
-    from scaleweave.bridges.transport import DriftConductivityModel, OhmicConductorModel
-    from scaleweave.engines.kmc import KMCModel
+    from scaleweave.bridges.rates.transport import DriftConductivityModel, OhmicConductorModel
+    from scaleweave.engines.lattice.kmc import KMCModel
     from scaleweave.errors import CouplingError
 
     kd = KMCModel(lattice=lattice, seed=0, field_direction=(0.0, 1.0, 0.0), name="kmc_field",
@@ -631,7 +631,7 @@ def _device_reference(device: Any, quick: bool) -> list[ReferenceCheck]:
     """The device bridge at Prada's own parameters against a plain PyBaMM run."""
     import pybamm
 
-    from scaleweave.bridges.device import pybamm_discharge
+    from scaleweave.adapters.pybamm_device import pybamm_discharge
 
     ours = device.evaluate({"diffusivity": device.reference_diffusivity,
                             "conductivity": device.reference_conductivity})

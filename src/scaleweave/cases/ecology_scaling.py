@@ -9,7 +9,7 @@ Two studies of the ecology chapter, each with an exact or published answer:
   ``psi``. The maximum-likelihood estimate corrects it. Over seeded repetitions of the
   survey the mean of ``psi_hat`` must lie within 3 standard errors of ``psi``.
   On a nested design (quadrats in plots along the gradient) occupancy is fitted
-  hierarchically by NUTS (:func:`scaleweave.bridges.occupancy.fit_occupancy`): plot
+  hierarchically by NUTS (:func:`scaleweave.bridges.inference.occupancy.fit_occupancy`): plot
   effects partially pooled, the gradient's effect on occupancy separated from
   detection.
 
@@ -55,7 +55,7 @@ _MACKENZIE = "MacKenzie et al. (2002) Ecology 83:2248"
 def simulate_occupancy(rng: np.random.Generator, n_sites: int, n_visits: int, psi: float,
                        p: float, repeats: int = 1) -> np.ndarray:
     """Detections per site (out of ``n_visits``), shape (repeats, n_sites)."""
-    from scaleweave.bridges.occupancy import simulate_detections
+    from scaleweave.bridges.inference.occupancy import simulate_detections
 
     return simulate_detections(np.full((repeats, n_sites), psi), np.asarray(p), n_visits,
                                rng)[0]
@@ -161,7 +161,7 @@ def simulate_nested_occupancy(rng: np.random.Generator, n_plots: int, sites_per_
     Returns ``y`` (detections per quadrat), ``x`` (the plot's standardised gradient
     value per quadrat), ``plot`` (index), ``psi`` (true occupancy per quadrat).
     """
-    from scaleweave.bridges.occupancy import simulate_detections
+    from scaleweave.bridges.inference.occupancy import simulate_detections
 
     x_plot = np.linspace(-1.0, 1.0, n_plots)
     x_plot = (x_plot - x_plot.mean()) / x_plot.std()
@@ -228,8 +228,8 @@ class EcologyScalingCase(Case):
         import numpyro
 
         numpyro.set_platform("cpu")
-        from scaleweave.bridges.hierarchical import Design, fit_hierarchical
-        from scaleweave.bridges.occupancy import fit_occupancy
+        from scaleweave.bridges.inference.hierarchical import Design, fit_hierarchical
+        from scaleweave.bridges.inference.occupancy import fit_occupancy
         from scaleweave.cases._ecology_figures import figures
 
         p = params

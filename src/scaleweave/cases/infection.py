@@ -4,7 +4,7 @@ The essay's example of stochastic and deterministic together:
 
 * **Virus binding (seconds)** to a target cell, ``V + S <-> B -> E``, is far faster
   than the infection cycle (hours). The QSSA bridge
-  (:mod:`scaleweave.bridges.qssa`) slaves the bound complex ``B`` and returns the
+  (:mod:`scaleweave.bridges.reduction.qssa`) slaves the bound complex ``B`` and returns the
   effective infection propensity ``beta V S`` with
   ``beta = k_on k_entry / (k_off + k_entry)``, and its validity diagnostic
   ``epsilon = (k_on N + c) / (k_off + k_entry)``.
@@ -17,7 +17,7 @@ The essay's example of stochastic and deterministic together:
   Numba (per-state index lists: O(1) per event, no loop over cells in Python).
 * **Interferon (deterministic)**: secreted by producing cells at ``q`` molecules/s,
   diffusing (``D``) and decaying (``k``) on the sheet: the implicit
-  reaction-diffusion engine (:mod:`scaleweave.engines.reaction_diffusion`), zero flux at
+  reaction-diffusion engine (:mod:`scaleweave.engines.continuum.reaction_diffusion`), zero flux at
   the edges.
 * **Coupled concurrently** with the multi-rate :class:`~scaleweave.core.coupler.Coupler`:
   the cells (event driven) advance over each macro step reading the field at its
@@ -54,7 +54,7 @@ import xarray as xr
 from numba import njit
 from scipy.special import k0
 
-from scaleweave.bridges.qssa import qssa_reduce
+from scaleweave.bridges.reduction.qssa import qssa_reduce
 from scaleweave.cases.base import Case, RunContext
 from scaleweave.core.checks import ReferenceCheck, Validity
 from scaleweave.core.coupler import Coupler, Exchange, Submodel
@@ -63,8 +63,8 @@ from scaleweave.core.parameters import Parameter, ParameterValues
 from scaleweave.core.progress import progress_bar
 from scaleweave.core.results import CaseResult, Output
 from scaleweave.core.waveform import Waveform
-from scaleweave.engines.reaction_diffusion import ReactionDiffusion
-from scaleweave.engines.reaction_network import Reaction, ReactionNetwork
+from scaleweave.engines.continuum.reaction_diffusion import ReactionDiffusion
+from scaleweave.engines.kinetics.reaction_network import Reaction, ReactionNetwork
 
 __all__ = [
     "CellSheet",

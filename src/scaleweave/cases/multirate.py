@@ -27,13 +27,13 @@ from typing import Any, ClassVar
 import numpy as np
 import xarray as xr
 
-from scaleweave.bridges.multirate import MultirateChain, partition_chain
+from scaleweave.bridges.timestepping.multirate import MultirateChain, partition_chain
 from scaleweave.cases.base import Case, RunContext
 from scaleweave.core.checks import ReferenceCheck, Validity
 from scaleweave.core.parameters import Parameter, ParameterValues
 from scaleweave.core.progress import progress_bar
 from scaleweave.core.results import CaseResult, Output
-from scaleweave.engines.spring_chain import (
+from scaleweave.engines.particles.spring_chain import (
     chain_energy,
     chain_modes,
     max_frequency,

@@ -1,6 +1,6 @@
 """Case ``partial-pooling``: the top-down bridge, calibrated hierarchically and pushed forward.
 
-Two studies on :mod:`scaleweave.bridges.hierarchical`:
+Two studies on :mod:`scaleweave.bridges.inference.hierarchical`:
 
 * **Eight schools** (Rubin 1981, J. Educ. Stat. 6:377; Gelman et al. 2013, BDA3
   sec. 5.5): coaching effects ``y_j`` with known standard errors ``sigma_j``,
@@ -205,7 +205,7 @@ class PartialPoolingCase(Case):
         import numpyro
 
         numpyro.set_platform("cpu")
-        from scaleweave.bridges.hierarchical import Design, fit_hierarchical, push_forward
+        from scaleweave.bridges.inference.hierarchical import Design, fit_hierarchical, push_forward
         from scaleweave.cases._partial_pooling_figures import figures
 
         p = params

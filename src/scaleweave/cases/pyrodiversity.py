@@ -5,7 +5,7 @@ process acts at another (the landscape around each site), and the model must say
 which. Each replicate landscape is simulated, seeded:
 
 1. **Landscape scale.** A fire history on a periodic landscape
-   (:mod:`scaleweave.engines.fire_landscape`): fires over a century leave patches
+   (:mod:`scaleweave.engines.geometry.fire_landscape`): fires over a century leave patches
    of three severities and several ages; an environmental covariate (think
    elevation) raises both the ignition density and the severity, so it is
    correlated with pyrodiversity: a confounder.
@@ -15,7 +15,7 @@ which. Each replicate landscape is simulated, seeded:
    environment and to pyrodiversity measured at one true scale; each species is
    detected imperfectly on repeat visits.
 4. **Top-down bridge.** A hierarchical multi-species occupancy model with detection
-   (:mod:`scaleweave.bridges.occupancy`) whose pyrodiversity scale is a latent
+   (:mod:`scaleweave.bridges.inference.occupancy`) whose pyrodiversity scale is a latent
    variable summed out of the likelihood; its posterior weight per candidate scale
    says which scale matters, while the environmental covariate is controlled for.
    One extra fit without it shows what the confounder does to the effect.
@@ -79,8 +79,8 @@ def simulate_survey(p: ParameterValues, rng: np.random.Generator, scales: np.nda
         scales; ``env`` (sites,); ``true_effects`` per species; ``classes`` map;
         ``sites`` pixel coordinates; ``pyro_true`` at the true scale.
     """
-    from scaleweave.bridges.occupancy import simulate_detections
-    from scaleweave.engines.fire_landscape import (
+    from scaleweave.bridges.inference.occupancy import simulate_detections
+    from scaleweave.engines.geometry.fire_landscape import (
         fire_classes,
         pyrodiversity,
         simulate_fire_history,
@@ -176,7 +176,7 @@ class PyrodiversityCase(Case):
         ("numpyro", "bayes"), ("jax", "bayes"), ("arviz", "bayes"))
 
     def run(self, params: ParameterValues, ctx: RunContext) -> CaseResult:
-        from scaleweave.bridges.occupancy import fit_scale_selection, make_sampler
+        from scaleweave.bridges.inference.occupancy import fit_scale_selection, make_sampler
         from scaleweave.cases._pyrodiversity_figures import figures
 
         p = params

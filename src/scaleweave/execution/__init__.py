@@ -16,6 +16,7 @@ Dask is imported only when a :class:`DaskExecutor` starts.
 
 from __future__ import annotations
 
+from scaleweave.core.random import sample_rng, sample_seed
 from scaleweave.execution.cache import ModelCache, cached_call, content_hash
 from scaleweave.execution.ensemble import EnsembleResult, run_ensemble
 from scaleweave.execution.executors import (
@@ -32,7 +33,6 @@ from scaleweave.execution.executors import (
     make_executor,
     run_task,
 )
-from scaleweave.execution.seeding import sample_rng, sample_seed
 from scaleweave.execution.store import CampaignStore, campaign_key
 
 __all__ = [

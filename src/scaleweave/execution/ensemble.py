@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from scaleweave.core.progress import progress_bar
+from scaleweave.core.random import sample_seed
 from scaleweave.errors import ConfigError, ModelError
 from scaleweave.execution.executors import (
     Executor,
@@ -28,7 +29,6 @@ from scaleweave.execution.executors import (
     Task,
     TaskError,
 )
-from scaleweave.execution.seeding import sample_seed
 from scaleweave.execution.store import CampaignStore
 
 __all__ = ["EnsembleResult", "run_ensemble"]

@@ -73,7 +73,7 @@ class Task:
     index : int
         The sample's position in the ensemble, 0-based.
     seed : numpy.random.SeedSequence
-        The sample's own seed (see :func:`~scaleweave.execution.seeding.sample_seed`);
+        The sample's own seed (see :func:`~scaleweave.core.random.sample_seed`);
         it pickles as its entropy and spawn key, so workers rebuild it exactly.
     payload : object
         Anything picklable the sample function needs (e.g. the sampled inputs).

@@ -1,0 +1,1 @@
+"""Homogenization bridges: bounds, Mori-Tanaka, plate theory through the thickness."""

@@ -1,0 +1,1 @@
+"""Top-down bridges: hierarchical partial pooling, occupancy with detection, MCMC diagnostics."""

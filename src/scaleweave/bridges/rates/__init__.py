@@ -1,0 +1,1 @@
+"""Rate bridges: NEB barriers, Arrhenius rates, transport coefficients from trajectories."""

@@ -1,0 +1,1 @@
+"""Model reduction bridges: quasi-steady-state approximation with its epsilon."""

@@ -1,0 +1,1 @@
+"""Time-stepping bridges: multi-rate coupling of stiff and soft regions."""

@@ -1,0 +1,1 @@
+"""Continuum fields: reaction-diffusion, FFT homogenization of periodic RVEs, finite elements."""

@@ -1,0 +1,1 @@
+"""Geometry generators: microstructures (inclusions, grains, scan tracks) and landscapes."""

@@ -1,0 +1,1 @@
+"""Lattices and lattice kinetic Monte Carlo."""

@@ -1,0 +1,1 @@
+"""Particle dynamics: spring chains (and, to come, molecular and agent models)."""
