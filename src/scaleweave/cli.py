@@ -17,7 +17,9 @@ __all__ = ["main"]
 EPILOG = """\
 examples:
   scaleweave list
+  scaleweave show battery                       # its parameters, units, ranges, ports
   scaleweave run multirate --quick --out results
+  scaleweave run my_case.py:MyCase --out results # your own case, with everything above
   scaleweave run multirate --set macro_dt="0.25 s" --set substeps=8
   scaleweave run all --quick --out results      # the gallery, then results/index.html
   scaleweave report results
@@ -43,12 +45,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("list", help="list the cases, one line each")
+    show = sub.add_parser("show", help="what a case takes: parameters (unit, default, quick "
+                                       "value, range, distribution, ports, scale)")
+    show.add_argument("case", help="case name, or path/to/file.py:Class, or module:Class")
+    show.add_argument("--debug", action="store_true", help="show tracebacks of failures")
 
     r = sub.add_parser(
         "run", help="run a case (or 'all') and write OUT/CASE/{result.nc,summary.json,*.png}",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("case", help="case name from 'scaleweave list', or 'all'")
+    r.add_argument("case", help="case name from 'scaleweave list', 'all', or your own as "
+                                "path/to/file.py:Class or package.module:Class")
     r.add_argument("--quick", action="store_true", help="fast settings (the gallery)")
     r.add_argument("--out", default="results", metavar="DIR",
                    help="results folder (default: results)")
@@ -77,11 +84,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_list() -> int:
-    from scaleweave.cases import CASES
+    from scaleweave.cases import available_cases
 
-    width = max(len(n) for n in CASES)
-    for name, (_, line) in CASES.items():
+    cases = available_cases()
+    width = max(len(n) for n in cases)
+    for name, (_, line) in cases.items():
         print(f"{name:<{width}}  {line}")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from scaleweave.cases import load_case
+    from scaleweave.cases.show import describe_case
+
+    print(describe_case(load_case(args.case)))
     return 0
 
 
@@ -126,7 +142,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             sets = [s for s in args.sets if s.split("=", 1)[0].strip() in own]
         folder = run_case(
             name, out=args.out, overrides=sets,
-            config=config_for_case(config, name, list(CASES), single=args.case != "all"),
+            config=config_for_case(config, load_case(name).name, list(CASES),
+                                   single=args.case != "all"),
             config_origin=str(args.config or "config"), quick=args.quick, seed=args.seed,
             # In the gallery --samples sizes the cases that have an ensemble.
             samples=(args.samples if args.case != "all" or load_case(name).samples_parameter
@@ -191,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "list":
             return _cmd_list()
+        if args.command == "show":
+            return _cmd_show(args)
         if args.command == "run":
             return _cmd_run(args)
         if args.command == "report":

@@ -76,7 +76,8 @@ def run_case(
     Parameters
     ----------
     name : str
-        A case from ``scaleweave list``.
+        A case from ``scaleweave list``, or ``path/to/file.py:Class`` /
+        ``package.module:Class`` (see :func:`scaleweave.cases.load_case`).
     out : path
         Results folder.
     overrides : sequence of str
@@ -105,6 +106,7 @@ def run_case(
     from scaleweave.core.results import write_result
 
     case_cls = load_case(name)
+    name = case_cls.name  # a case given as path/to/file.py:Class writes OUT/<its name>
     case_cls.check_requirements()
     params = resolve_parameters(
         case_cls.parameters,

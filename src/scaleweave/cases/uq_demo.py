@@ -120,10 +120,11 @@ class UQDemo(Case):
     )
     parameters = (
         Parameter("x1", _UNIFORM_PI, "rad", "Ishigami input at the atomistic scale",
-                  uncertain=True),
-        Parameter("x2", _UNIFORM_PI, "rad", "Ishigami input at the mesoscale", uncertain=True),
+                  uncertain=True, binds=("atom.x1",), scale="atom"),
+        Parameter("x2", _UNIFORM_PI, "rad", "Ishigami input at the mesoscale", uncertain=True,
+                  binds=("meso.x2",), scale="meso"),
         Parameter("x3", _UNIFORM_PI, "", "Ishigami input at the atomistic scale",
-                  uncertain=True),
+                  uncertain=True, binds=("atom.x3",), scale="atom"),
         Parameter("a", 7.0, "", "Ishigami coefficient a"),
         Parameter("b", 0.1, "", "Ishigami coefficient b"),
         Parameter("mu", "interval(0, 1)", "", "location of X (epistemic)", uncertain=True),
@@ -171,8 +172,9 @@ class UQDemo(Case):
         tic = time.perf_counter()
         a, b = p["a"], p["b"]
         ish = ishigami_study(a, b)
-        scale_of = {"x1": "atom", "x3": "atom", "x2": "meso"}
-        unc = _bind(ish, p, {"x1": "atom.x1", "x2": "meso.x2", "x3": "atom.x3"})
+        declared = {q.name: q for q in self.parameters}
+        scale_of = {n: declared[n].scale for n in ("x1", "x2", "x3")}
+        unc = _bind(ish, p, {n: declared[n].binds[0] for n in ("x1", "x2", "x3")})
         ish_res: PropagationResult | None = None
         sobol = None
         if unc:

@@ -64,6 +64,12 @@ class Parameter:
     uncertain : bool
         Whether the case propagates a distribution given for it (a model input);
         numerical settings (steps, sample sizes) are not.
+    binds : tuple of str
+        The ``"model.port"`` inputs this parameter feeds (shown by ``scaleweave
+        show``; empty for numerical settings).
+    scale : str
+        The scale its model lives at (``"atomistic"``, ``"device"``); groups the
+        per-scale Sobol' indices.
     """
 
     name: str
@@ -77,6 +83,8 @@ class Parameter:
     integer: bool = False
     choices: tuple[str, ...] | None = None
     uncertain: bool = False
+    binds: tuple[str, ...] = ()
+    scale: str = ""
 
     def range_text(self) -> str:
         """The valid range as text, e.g. ``'> 0 s'``, ``'in [0, 1]'``."""
