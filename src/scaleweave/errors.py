@@ -21,6 +21,7 @@ __all__ = [
     "ScaleweaveError",
     "StabilityError",
     "UnitError",
+    "ValidityError",
     "ValidityWarning",
 ]
 
@@ -74,3 +75,7 @@ class NonFiniteError(ModelError):
 
 class ValidityWarning(UserWarning):
     """A bridge used outside the regime where its approximation holds."""
+
+
+class ValidityError(ModelError):
+    """A bridge left its regime in a study run with ``validity="raise"``."""

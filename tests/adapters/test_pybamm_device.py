@@ -44,7 +44,7 @@ def test_default_conductivity_reproduces_pybamm_exactly(marquis: DeviceModel) ->
     assert out["voltage_curve"].shape == (2, marquis.n_points)
     assert np.all(out["voltage_curve"][:, 0] > out["voltage_curve"][:, -1])
     assert out["end_voltage"] == pytest.approx([3.105, 3.105], abs=1e-3)
-    assert all(v.ok for v in marquis.validity(out))
+    assert all(v.ok for v in marquis.diagnose(out))
 
 
 def test_low_rate_capacity_approaches_nominal() -> None:

@@ -141,7 +141,7 @@ def test_chemical_diffusivity_is_d0_at_any_concentration():
         st.bind("temperature", "arrhenius.temperature", "kmc.temperature",
                 "nernst_einstein.temperature", value="298 K")
         r = st.run()
-        d0 = kmc.result.uncorrelated_diffusivity
+        d0 = float(r.si["kmc.uncorrelated_diffusivity"])
         err = float(r.si["kmc.collective_diffusivity_err"]) * (lat.n_sites - 1) / (
             lat.n_sites - n_car)
         assert float(r.si["fick.chemical_diffusivity"]) == pytest.approx(d0, abs=4 * err)

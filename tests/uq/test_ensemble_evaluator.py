@@ -142,3 +142,23 @@ def test_uq_demo_rerun_with_another_coefficient_is_recomputed(capsys, tmp_path):
     for a, out in means.items():  # exact mean a/2, within 4 of the run's standard errors
         err = out["value"] - a / 2
         assert abs(err) <= max(4 * (out["hi"] - out["lo"]) / (2 * 1.96), 1e-3), (a, out)
+
+
+def test_validity_is_collected_from_rows_computed_on_workers(tmp_path):
+    from scaleweave.bridges.rates.arrhenius import ArrheniusModel
+    from scaleweave.core.constants import BOLTZMANN, ELECTRON_VOLT
+
+    st = Study([ArrheniusModel(name="rate")])
+    st.set_input("rate.attempt_frequency", 1e13).set_input("rate.temperature", 300.0)
+    st.bind("barrier", "rate.barrier", value="0.3 eV")
+    X = np.linspace(0.05, 0.5, 8)[:, None] * ELECTRON_VOLT
+    with ProcessExecutor(2) as ex:
+        ev = EnsembleEvaluator(st, executor=ex, store_dir=tmp_path, label="v", chunk_rows=2)
+        ev(["barrier"], X)
+    (check,) = ev.validity
+    assert check.bridge == "rate" and not check.ok
+    assert check.value == pytest.approx(X.min() / (BOLTZMANN * 300.0))
+    again = EnsembleEvaluator(st, executor=SerialExecutor(), store_dir=tmp_path, label="v",
+                              chunk_rows=2)
+    again(["barrier"], X)  # every row from the store: the same diagnostics
+    assert again.n_reused_rows == 8 and again.validity == ev.validity

@@ -20,10 +20,12 @@ Which PyBaMM parameters are mapped, and why
     exactly PyBaMM's own model; ``"constant"`` replaces it by ``sigma`` everywhere
     (a single-ion solid conductor, whose conductivity does not depend on a salt
     concentration).
-``diffusivity`` (m^2/s) -> one of ``"Electrolyte diffusivity [m2.s-1]"``,
-``"Positive particle diffusivity [m2.s-1]"``, ``"Negative particle diffusivity [m2.s-1]"``
-    Chosen by ``diffusivity_target`` (``"electrolyte"``, ``"positive particle"``,
-    ``"negative particle"``; default: not mapped). Use ``"positive particle"`` when
+``diffusivity`` (m^2/s) -> an electrolyte or particle diffusivity
+    One of PyBaMM's ``"Electrolyte diffusivity [m2.s-1]"``,
+    ``"Positive particle diffusivity [m2.s-1]"`` and
+    ``"Negative particle diffusivity [m2.s-1]"``, chosen by ``diffusivity_target``
+    (``"electrolyte"``, ``"positive particle"``, ``"negative particle"``; default:
+    not mapped). Use ``"positive particle"`` when
     the ion conductor simulated below is the positive electrode itself (e.g. Li in
     LiFePO4 with the ``Prada2013`` LFP/graphite set), ``"electrolyte"`` for a solid
     electrolyte. Same ``scale`` / ``constant`` modes.
@@ -54,8 +56,7 @@ from typing import Any
 import numpy as np
 
 from scaleweave._optional import import_optional
-from scaleweave.core.checks import Validity
-from scaleweave.core.model import Model, Port
+from scaleweave.core.model import Diagnostic, Model, Port
 from scaleweave.errors import ConfigError, ModelError, ValidityWarning
 
 __all__ = ["DIFFUSIVITY_TARGETS", "QUICK_MESH", "DeviceModel", "pybamm_discharge"]
@@ -166,6 +167,9 @@ class DeviceModel(Model):
     vectorized = True
     code_version = "1"
     identity = "adapters.pybamm_device"
+    #: Electrolyte depletion: the smallest ``c_e / c_e0`` (worst sample) must stay >= 0.05.
+    diagnostics = (Diagnostic("smallest c_e/c_e0 (electrolyte depletion)",
+                              "electrolyte_depletion", 0.05, "ge"),)
 
     def __init__(self, *, parameter_set: str = "Marquis2019", model: str = "SPMe",
                  c_rates: Sequence[float] = (1.0, 3.0),
@@ -330,12 +334,6 @@ class DeviceModel(Model):
     def mesh(self) -> dict[str, int] | None:
         """The PyBaMM mesh used (``var_pts``, or the quick mesh; None: PyBaMM's own)."""
         return self._var_pts
-
-    def validity(self, outputs: dict[str, Any], limit: float = 0.05) -> list[Validity]:
-        """Electrolyte depletion (smallest ``c_e / c_e0``, worst sample) against ``limit``."""
-        worst = float(np.min(outputs["electrolyte_depletion"]))
-        return [Validity(self.name, f"{self.model_name}: smallest c_e/c_e0 (electrolyte "
-                         "depletion)", worst, limit, sense="ge")]
 
     def cache_parameters(self) -> dict[str, Any]:
         """The parameter set, model, mesh, rates and mappings (for a content-hash key)."""

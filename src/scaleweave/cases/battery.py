@@ -115,6 +115,7 @@ import math
 import time
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -351,7 +352,7 @@ class BatteryCase(Case):
         bout = {k.split(".", 1)[1]: v for k, v in neb.si.items() if k.startswith("barrier.")}
         ea = float(bout["barrier"]) / _EV
         nu0 = float(bout["attempt_frequency"])
-        validity.extend(bmodel.validity(bout))
+        validity.extend(bmodel.diagnose(bout))
         timings["neb"] = time.perf_counter() - tic
         outputs["barrier"] = Output(ea, "eV", description=f"NEB barrier ({calc}): "
                                     f"{hop.description}")
@@ -405,7 +406,7 @@ class BatteryCase(Case):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ValidityWarning)
             nom = study.run()
-        kres = kmc.result
+        kres = _kmc_curves(nom.si, "kmc", lattice.dim)
         timings["chain_nominal"] = time.perf_counter() - tic
         si = nom.si
         d_sig = float(si["kmc.collective_diffusivity"])
@@ -448,7 +449,7 @@ class BatteryCase(Case):
         drift = _drift_check(lattice, kmc_settings, ctx.seed, rate, temp, p["drift_field_ratio"],
                              sigma, sigma_err)
         refs.append(drift["check"])
-        validity.append(drift["validity"])
+        validity.extend(drift["validity"])
         outputs["conductivity_drift"] = Output(
             drift["sigma"], "S/m", drift["sigma"] - 1.96 * drift["err"],
             drift["sigma"] + 1.96 * drift["err"],
@@ -526,7 +527,7 @@ class BatteryCase(Case):
         validity.append(v_ek)
         depletion = captured.get("device.electrolyte_depletion",
                                  np.asarray(si["device.electrolyte_depletion"]))
-        validity.extend(device.validity({"electrolyte_depletion": depletion}))
+        validity.extend(device.diagnose({"electrolyte_depletion": depletion}))
 
         # -- Sobol' indices by parameter and by scale -------------------------------------
         tic = time.perf_counter()
@@ -575,6 +576,19 @@ def _closed_form_checks() -> list[ReferenceCheck]:
                            d, 9.47e-8, 1e-3, _ISSUE + ": Einstein, D = Gamma a^2/(2d)")]
 
 
+def _kmc_curves(si: dict[str, Any], inst: str, dim: int) -> SimpleNamespace:
+    """The kMC run's MSD curve and diffusivities from a study's outputs (for figures)."""
+    get = {k: si[f"{inst}.{k}"] for k in ("msd", "msd_err", "uncorrelated_diffusivity",
+                                          "haven_ratio", "collective_diffusivity",
+                                          "concentration")}
+    return SimpleNamespace(times=np.asarray(si[f"{inst}.msd_time"]),
+                           msd=np.asarray(get["msd"]), msd_err=np.asarray(get["msd_err"]),
+                           uncorrelated_diffusivity=float(get["uncorrelated_diffusivity"]),
+                           haven_ratio=float(get["haven_ratio"]),
+                           collective_diffusivity=float(get["collective_diffusivity"]),
+                           concentration=float(get["concentration"]), dim=dim)
+
+
 def _drift_check(lattice: Any, settings: dict, seed: int, rate: float, temp: float,
                  ratio: float, sigma_ne: float, sigma_ne_err: float) -> dict[str, Any]:
     """Mobility from drift under a small field along b, against Nernst-Einstein."""
@@ -600,7 +614,7 @@ def _drift_check(lattice: Any, settings: dict, seed: int, rate: float, temp: flo
         "drift-route vs Nernst-Einstein conductivity (S/m, trace/3)", s, sigma_ne, tol,
         "Einstein relation mu = q D_sigma/kT in linear response (issue 6); tolerance 3 "
         "combined standard errors", "abs")
-    return {"sigma": s, "err": s_err, "check": check, "validity": kd.validity,
+    return {"sigma": s, "err": s_err, "check": check, "validity": r.validity,
             "field": field}
 
 

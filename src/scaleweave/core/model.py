@@ -24,6 +24,13 @@ How to write a model
 5. Give the class a stable ``identity`` (``"kinetics.kmc"``): caches and campaigns
    are keyed on it, not on the module path, so moving the file keeps them valid.
    Bump ``code_version`` whenever a change of the code changes what it computes.
+6. Declare what tells whether the model is inside its regime as ``diagnostics``
+   (:class:`Diagnostic`: a name, the output port holding the value, a limit and a
+   sense). The base evaluates them (:meth:`Model.diagnose`, the worst value over a
+   batch), so a study collects them from the outputs alone: they survive a cache
+   hit and a worker process. Kernels do not warn; the study's policy decides.
+   A :class:`Bridge` is a model that declares at least one.
+
 Or wrap a plain function with :func:`model_from_function`.
 
 Bare numbers
@@ -40,15 +47,17 @@ import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import pint
 
+from scaleweave.core.checks import Validity
 from scaleweave.core.units import check_same_dimension, to_si
 from scaleweave.errors import ConfigError, ModelError, NonFiniteError
 
-__all__ = ["FunctionModel", "Model", "Port", "function_content", "model_from_function"]
+__all__ = ["Bridge", "Diagnostic", "FunctionModel", "Model", "Port", "function_content",
+           "model_from_function"]
 
 Shape = tuple[int | str, ...] | None
 
@@ -88,6 +97,48 @@ class Port:
         if not self.name.isidentifier():
             raise ConfigError(f"port name {self.name!r} must be a Python identifier")
         check_same_dimension(self.unit, self.unit, where=f"port {self.name!r}")
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A validity diagnostic a model declares: an output port checked against a limit.
+
+    Parameters
+    ----------
+    name : str
+        What is measured, for reports (``"barrier over kT (Ea/kT)"``).
+    output : str
+        The output port holding its value (dimensionless or in that port's unit).
+    limit : float or str
+        The limit, or the name of the model's attribute that holds it (``"limit"``),
+        for a limit that is a constructor parameter.
+    sense : {"le", "ge"}
+        ``le``: valid while ``value <= limit``; ``ge``: while ``value >= limit``.
+    scale : float
+        Factor from the port's SI value to the reported value (e.g. 1/eV).
+    skip_below : float or None
+        Values below this mean "not measured in this run" (a -1 sentinel); such
+        entries are left out.
+    """
+
+    name: str
+    output: str
+    limit: float | str
+    sense: Literal["le", "ge"] = "le"
+    scale: float = 1.0
+    skip_below: float | None = None
+
+    def evaluate(self, model: Model, outputs: Mapping[str, Any], label: str) -> Validity | None:
+        """The :class:`Validity` entry from ``outputs`` (worst over a batch), or None."""
+        values = np.asarray(outputs[self.output], dtype=float) * self.scale
+        if self.skip_below is not None:
+            values = values[values >= self.skip_below]
+        values = values[~np.isnan(values)]
+        if values.size == 0:
+            return None
+        worst = float(values.max() if self.sense == "le" else values.min())
+        limit = getattr(model, self.limit) if isinstance(self.limit, str) else self.limit
+        return Validity(label, self.name, worst, float(limit), sense=self.sense)
 
 
 def _check_shape(value: Any, shape: Shape, *, where: str) -> None:
@@ -151,6 +202,23 @@ class Model:
     cacheable: bool = False
     code_version: str = "1"
     identity: ClassVar[str] = ""
+    diagnostics: ClassVar[tuple[Diagnostic, ...]] = ()
+
+    def diagnose(self, outputs: Mapping[str, Any], *, label: str | None = None
+                 ) -> list[Validity]:
+        """The declared :attr:`diagnostics` evaluated on SI ``outputs`` (worst per batch).
+
+        Examples
+        --------
+        >>> from scaleweave.bridges.rates.arrhenius import ArrheniusModel
+        >>> m = ArrheniusModel()
+        >>> out = m.evaluate({"attempt_frequency": 1e13, "barrier": "0.05 eV",
+        ...                   "temperature": 300.0})
+        >>> m.diagnose(out)[0].ok
+        False
+        """
+        found = (d.evaluate(self, outputs, label or self.name) for d in self.diagnostics)
+        return [v for v in found if v is not None]
 
     # -- parameters (the scikit-learn protocol) ---------------------------------------
     @classmethod
@@ -317,6 +385,25 @@ class Model:
         ins = ", ".join(p.name for p in self.inputs)
         outs = ", ".join(p.name for p in self.outputs)
         return f"<{type(self).__name__} {self.name!r}: ({ins}) -> ({outs})>"
+
+
+class Bridge(Model):
+    """A model that joins two scales and says when it is valid.
+
+    How to write a bridge
+    ---------------------
+    1. Write it as a :class:`Model` (ports, keyword-only parameters, ``identity``).
+    2. Return every diagnostic of its regime as an output port (the QSSA epsilon,
+       ``Ea/kT``, the RVE residual) and declare each in ``diagnostics``.
+    3. Test it against an analytic result or a published value, and test that the
+       diagnostic fails where the approximation does.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.diagnostics and not getattr(cls, "__abstract_bridge__", False):
+            raise TypeError(f"bridge {cls.__qualname__} declares no diagnostics: a bridge "
+                            "must say when it is valid")
 
 
 @dataclass(kw_only=True)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import difflib
 import graphlib
 import time
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,9 +37,16 @@ from typing import Any
 import numpy as np
 import pint
 
+from scaleweave.core.checks import Validity
 from scaleweave.core.model import Model, Port
 from scaleweave.core.units import Quantity, dimensionality, format_unit, parse_quantity, to_si
-from scaleweave.errors import ConfigError, CouplingError, UnitError
+from scaleweave.errors import (
+    ConfigError,
+    CouplingError,
+    UnitError,
+    ValidityError,
+    ValidityWarning,
+)
 
 __all__ = ["Link", "Study", "StudyResult"]
 
@@ -69,11 +77,15 @@ class StudyResult(Mapping[str, pint.Quantity]):
         Declared unit of each port.
     timings : dict
         Wall time (s) of each model instance.
+    validity : list of Validity
+        Every model's declared diagnostics, evaluated on its outputs (the worst value
+        over a batch); also after a cache hit.
     """
 
     si: dict[str, Any] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    validity: list[Validity] = field(default_factory=list)
 
     def __getitem__(self, key: str) -> pint.Quantity:
         return Quantity(self.si[key], Quantity(1.0, self.units[key]).to_base_units().units).to(
@@ -395,7 +407,7 @@ class Study:
     # -- running ----------------------------------------------------------------------
     def run(self, values: Mapping[str, Any] | None = None, *,
             params: Mapping[str, Any] | None = None, batch: int | None = None,
-            cache: Any = None) -> StudyResult:
+            cache: Any = None, validity: str = "record") -> StudyResult:
         """Validate, then evaluate every model once in topological order.
 
         Parameters
@@ -412,6 +424,10 @@ class Study:
             A content-hash cache (:class:`scaleweave.execution.ModelCache`): runs of
             ``cacheable`` models are looked up by their inputs and code version
             before they are computed, and stored after.
+        validity : {"record", "warn", "raise"}
+            What a diagnostic outside its limit does: only recorded in
+            ``result.validity``; also a :class:`~scaleweave.errors.ValidityWarning`;
+            or a :class:`~scaleweave.errors.ValidityError` naming the model.
 
         Returns
         -------
@@ -424,7 +440,9 @@ class Study:
                 study.set_input(k, v)
             for name, targets in self.bindings.items():
                 study.bind(name, *targets, value=self.parameter_values.get(name))
-            return study.run(params=params, batch=batch, cache=cache)
+            return study.run(params=params, batch=batch, cache=cache, validity=validity)
+        if validity not in ("record", "warn", "raise"):
+            raise ConfigError(f"validity policy {validity!r} is not 'record', 'warn' or 'raise'")
         params = dict(params or {})
         unknown = sorted(set(params) - set(self.bindings))
         if unknown:
@@ -471,7 +489,37 @@ class Study:
             for p in model.outputs:
                 ref = f"{inst}.{p.name}"
                 result.si[ref], result.units[ref] = out[p.name], p.unit
+            checks = model.diagnose(out, label=inst)
+            result.validity.extend(checks)
+            _apply_policy(checks, validity)
         return result
+
+    def diagnose(self, si: Mapping[str, Any]) -> list[Validity]:
+        """Every model's diagnostics from port values keyed ``"model.port"``.
+
+        For the rows of an ensemble gathered from workers (NaN rows of failed
+        samples are ignored): the worst value of each diagnostic over the rows.
+        """
+        out = []
+        for inst, model in self.models.items():
+            mine = {p.name: si[f"{inst}.{p.name}"] for p in model.outputs
+                    if f"{inst}.{p.name}" in si}
+            if all(d.output in mine for d in model.diagnostics):
+                out.extend(model.diagnose(mine, label=inst))
+        return out
+
+
+def _apply_policy(checks: list[Validity], policy: str) -> None:
+    """Warn or raise for the diagnostics outside their limits, as the policy says."""
+    bad = [v for v in checks if not v.ok]
+    if not bad or policy == "record":
+        return
+    text = "; ".join(f"model {v.bridge!r}: {v.diagnostic} = {v.value:.4g} is "
+                     f"{'above' if v.sense == 'le' else 'below'} its limit {v.limit:g}"
+                     for v in bad)
+    if policy == "raise":
+        raise ValidityError(text)
+    warnings.warn(text, ValidityWarning, stacklevel=3)
 
 
 def _evaluate_cached(model: Model, inst: str, inputs: dict[str, Any], batch: int | None,

@@ -67,6 +67,10 @@ class EnsembleEvaluator:
         Chunk index -> error text of the last call.
     n_reused_rows, n_computed_rows : int
         Rows taken from the store and computed in the last call.
+    validity : list of Validity
+        The study's declared diagnostics over the rows of the last call (the worst
+        row each), computed from the gathered outputs: they hold for rows computed on
+        workers and for rows taken from the store.
     """
 
     def __init__(self, study: Study, *, executor: Executor | None = None,
@@ -79,6 +83,7 @@ class EnsembleEvaluator:
         self.chunk_rows = chunk_rows or (4096 if vectorized else 1)
         self.n_failed_rows = self.n_reused_rows = self.n_computed_rows = 0
         self.failures: dict[int, str] = {}
+        self.validity: list = []
 
     def __call__(self, names: Sequence[str], X: np.ndarray) -> dict[str, np.ndarray]:
         X = np.ascontiguousarray(X, dtype=float)
@@ -105,7 +110,9 @@ class EnsembleEvaluator:
         self.n_failed_rows = sum(len(X[i * size:(i + 1) * size]) for i in res.failures)
         self.n_reused_rows = min(n, res.n_reused * size)
         self.n_computed_rows = n - self.n_reused_rows
-        return _assemble(res.results, n, size)
+        rows = _assemble(res.results, n, size)
+        self.validity = self.study.diagnose(rows)
+        return rows
 
 
 def _assemble(results: dict[int, dict[str, Any]], n: int, size: int) -> dict[str, np.ndarray]:

@@ -23,8 +23,9 @@ from scaleweave.bridges.rates.arrhenius import (
 )
 from scaleweave.bridges.rates.transport import random_walk_diffusivity
 from scaleweave.core.constants import ELEMENTARY_CHARGE
+from scaleweave.core.study import Study
 from scaleweave.core.units import Quantity
-from scaleweave.errors import ConfigError, ValidityWarning
+from scaleweave.errors import ConfigError, ValidityError, ValidityWarning
 
 EV = ELEMENTARY_CHARGE
 
@@ -49,7 +50,8 @@ def test_model_ports_and_vectorized_batch():
                       "barrier": Quantity(0.25, "eV"), "temperature": Quantity(300, "K")})
     assert out["hop_rate"] == pytest.approx(6.31e8, rel=2e-3)
     assert out["barrier_over_kT"] == pytest.approx(9.670, rel=1e-3)
-    assert m.validity is not None and m.validity.ok
+    (check,) = m.diagnose(out)
+    assert check.ok and check.value == pytest.approx(9.670, rel=1e-3) and check.limit == 3.0
     batch = m.evaluate({"attempt_frequency": np.full(3, 1e13),
                         "barrier": np.array([0.2, 0.25, 0.3]) * EV,
                         "temperature": np.full(3, 300.0)}, batch=3)
@@ -61,9 +63,24 @@ def test_validity_warning_below_three_kt():
         check = arrhenius_validity(0.05 * EV, 300.0)
     assert not check.ok and check.value == pytest.approx(1.934, rel=1e-3)
     assert check.as_dict()["sense"] == "ge"
-    with pytest.warns(ValidityWarning):
-        ArrheniusModel().evaluate({"attempt_frequency": 1e13, "barrier": 0.05 * EV,
-                                   "temperature": 300.0})
+    # The model itself does not warn; a study's validity policy decides.
+    low = {"attempt_frequency": 1e13, "barrier": 0.05 * EV, "temperature": 300.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ArrheniusModel().evaluate(low)
+    assert not ArrheniusModel().diagnose(out)[0].ok
+    study = Study([ArrheniusModel(name="rate")])
+    for port, value in low.items():
+        study.set_input(f"rate.{port}", value)
+    assert not study.run().validity[0].ok  # "record", the default
+    with pytest.warns(ValidityWarning, match="model 'rate': barrier over kT"):
+        study.run(validity="warn")
+    with pytest.raises(ValidityError, match="is below its limit 3"):
+        study.run(validity="raise")
+    worst = ArrheniusModel(limit=5.0).diagnose(
+        ArrheniusModel().evaluate({k: np.full(3, v) * ([1, 2, 3] if k == "barrier" else 1)
+                                   for k, v in low.items()}, batch=3))[0]
+    assert worst.value == pytest.approx(1.934, rel=1e-3) and worst.limit == 5.0
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert arrhenius_validity(0.25 * EV, 300.0).ok

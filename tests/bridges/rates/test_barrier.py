@@ -129,8 +129,9 @@ def test_barrier_model_is_deterministic_and_cached(tmp_path, emt_result) -> None
     np.testing.assert_allclose(second["barrier.energy_profile"].to("eV").magnitude,
                                emt_result.energies, atol=1e-6)
     out = {k.split(".", 1)[1]: v for k, v in second.si.items()}
-    checks = model.validity(out)
+    checks = model.diagnose(out)
     assert checks[0].ok and checks[0].value <= 0.05
+    assert checks == second.validity  # the study collected the same, after a cache hit
     # another setting is another key; the same settings the same key
     other = BarrierModel(path=au_al100_adatom_hop(), calculator="emt",
                          settings=NEBSettings(n_images=3),

@@ -30,7 +30,7 @@ import pint
 
 from scaleweave.core.checks import Validity
 from scaleweave.core.constants import BOLTZMANN
-from scaleweave.core.model import Model, Port
+from scaleweave.core.model import Bridge, Diagnostic, Port
 from scaleweave.core.units import parse_quantity, to_si
 from scaleweave.errors import ConfigError, ValidityWarning
 
@@ -155,15 +155,16 @@ def arrhenius_validity(barrier: Any, temperature: Any, *, limit: float = MIN_BAR
     return check
 
 
-class ArrheniusModel(Model):
+class ArrheniusModel(Bridge):
     """The Arrhenius bridge as a study model.
 
     Ports
     -----
     Inputs ``attempt_frequency`` [Hz], ``barrier`` [eV], ``temperature`` [K];
     outputs ``hop_rate`` [1/s] (per hop path) and ``barrier_over_kT`` [dimensionless].
-    Vectorized over a leading sample axis; warns (:class:`ValidityWarning`) when any
-    sample has ``Ea/kT`` below ``limit``. The last diagnostic is kept in ``validity``.
+    Vectorized over a leading sample axis. Its diagnostic is ``Ea/kT >= limit``,
+    declared in :attr:`diagnostics` (a study reports the worst sample; it does not
+    warn by itself).
 
     Examples
     --------
@@ -184,11 +185,11 @@ class ArrheniusModel(Model):
     )
     vectorized = True
     identity = "rates.arrhenius"
+    diagnostics = (Diagnostic("barrier over kT (Ea/kT)", "barrier_over_kT", "limit", "ge"),)
 
     def __init__(self, *, limit: float = MIN_BARRIER_OVER_KT, name: str = "arrhenius") -> None:
         self.name = name
         self.limit = limit
-        self.validity: Validity | None = None
 
     def evaluate(self, inputs: Any, **kwargs: Any) -> dict[str, Any]:
         # Text values ("0.25 eV") are read here; Model.evaluate takes quantities.
@@ -199,5 +200,4 @@ class ArrheniusModel(Model):
     def _run(self, inputs: dict[str, Any]) -> dict[str, Any]:
         nu0, ea, t = inputs["attempt_frequency"], inputs["barrier"], inputs["temperature"]
         ratio = barrier_over_kt(ea, t)
-        self.validity = arrhenius_validity(ea, t, limit=self.limit)
         return {"hop_rate": arrhenius_rate(nu0, ea, t), "barrier_over_kT": ratio}

@@ -55,7 +55,7 @@ import numpy as np
 from scaleweave._optional import import_optional
 from scaleweave.core.checks import Validity
 from scaleweave.core.constants import ELECTRON_VOLT as _EV
-from scaleweave.core.model import Model, Port
+from scaleweave.core.model import Diagnostic, Model, Port
 from scaleweave.errors import ConfigError, MissingExtraError, ModelError, ValidityWarning
 
 if TYPE_CHECKING:
@@ -672,8 +672,7 @@ class BarrierModel(Model):
     ``saddle_positions`` (Angstrom, ``n_atoms x 3``; numbers and cell are those of
     ``path.initial``), ``residual_force`` (eV/Angstrom) and ``imaginary_modes`` (count
     at the saddle, -1 when the prefactor is given). The last two feed
-    :meth:`validity`, so the diagnostics survive a cache hit. The full
-    :class:`BarrierResult` of the last computed (not cached) run is ``last_result``.
+    :meth:`diagnose`, so the diagnostics survive a cache hit.
     """
 
     outputs: ClassVar[tuple[Port, ...]] = (
@@ -692,6 +691,8 @@ class BarrierModel(Model):
     cacheable = True
     code_version = "1"
     identity = "rates.neb_barrier"
+    diagnostics = (Diagnostic("NEB residual force (eV/Angstrom) vs fmax", "residual_force",
+                              "fmax", "le", scale=_ANGSTROM / _EV),)
 
     def __init__(self, *, path: HopPath, calculator: str = "emt",
                  settings: NEBSettings | None = None,
@@ -708,7 +709,6 @@ class BarrierModel(Model):
         self.attempt_frequency = attempt_frequency
         self.calculator_options = dict(calculator_options or {})
         self.name = name
-        self.last_result: BarrierResult | None = None
 
     def cache_parameters(self) -> dict[str, Any]:
         """Structures, calculator (name, options, package version) and NEB settings."""
@@ -723,7 +723,6 @@ class BarrierModel(Model):
         res = neb_barrier(self.path, self.calculator, self._settings,
                           attempt_frequency=self.attempt_frequency,
                           calculator_options=self.calculator_options)
-        self.last_result = res
         return {
             "barrier": res.barrier * _EV,
             "attempt_frequency": res.attempt_frequency,
@@ -735,11 +734,22 @@ class BarrierModel(Model):
             "imaginary_modes": float(res.n_imaginary),
         }
 
-    def validity(self, outputs: dict[str, Any]) -> list[Validity]:
-        """Diagnostics from this model's SI ``outputs`` (also after a cache hit)."""
-        residual = float(outputs["residual_force"]) * _ANGSTROM / _EV
-        return _validity(self.name, residual, self._settings.fmax,
-                         round(float(outputs["imaginary_modes"])))
+    @property
+    def fmax(self) -> float:
+        """The NEB force tolerance (eV/Angstrom): the limit of the residual force."""
+        return float(self._settings.fmax)
+
+    def diagnose(self, outputs: Any, *, label: str | None = None) -> list[Validity]:
+        """The residual force (declared) and exactly one imaginary mode at the saddle.
+
+        From the SI ``outputs`` alone, so they hold after a cache hit.
+        """
+        checks = super().diagnose(outputs, label=label)
+        n_imag = round(float(np.max(outputs["imaginary_modes"])))
+        if n_imag >= 0:  # -1: the prefactor was given, no modes were computed
+            checks.append(Validity(label or self.name, "|imaginary modes at saddle - 1|",
+                                   float(abs(n_imag - 1)), 0.0))
+        return checks
 
 
 def _calculator_version(name: str) -> str:

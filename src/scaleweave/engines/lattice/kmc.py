@@ -63,7 +63,7 @@ from numba import njit
 
 from scaleweave.core.checks import Validity
 from scaleweave.core.constants import BOLTZMANN, ELEMENTARY_CHARGE
-from scaleweave.core.model import Model, Port
+from scaleweave.core.model import Diagnostic, Model, Port
 from scaleweave.engines.lattice.sites import Lattice
 from scaleweave.errors import ConfigError, ModelError
 
@@ -866,10 +866,12 @@ class KMCModel(Model):
     [-], ``drift_velocity`` [m/s] (along the field direction), ``mobility``
     [m^2/(V s)] (drift / field under a field, Einstein ``q D_sigma / kT`` without),
     ``carrier_density`` [1/m^3], each value with its ``*_err`` (one standard error).
-    After a run, ``result`` holds the full :class:`KMCResult` of the last sample (MSD
-    curve for the report) and, under a field, ``validity`` the linear-response
-    diagnostic ``qEa/kT <= 0.1``
-    (:func:`~scaleweave.bridges.rates.transport.linear_response_validity`).
+    Also ``uncorrelated_diffusivity`` [m^2/s] (a lone carrier), ``concentration``
+    [-] (carriers per site), the tracer MSD curve ``msd_time`` [s], ``msd`` and
+    ``msd_err`` [m^2] (``n_msd`` = ``n_samples + 1`` points), and the linear-response
+    diagnostic ``field_work_over_kT`` = ``|q| E a / kT`` (declared in
+    :attr:`diagnostics`, limit 0.1; zero without a field). Everything a case needs
+    later is an output: nothing is kept on the model, which may run on a worker.
 
     Vectorized by time rescaling: every path's rate is proportional to ``hop_rate``,
     so the model runs kMC once per (temperature, field) at 1/s, memoises it, and
@@ -908,11 +910,20 @@ class KMCModel(Model):
     outputs = (
         *(Port(n, u, description=d) for base, u, d in _PAIRS for n in (base, f"{base}_err")),
         Port("carrier_density", "1/m**3", description="carriers per volume"),
+        Port("uncorrelated_diffusivity", "m**2/s", description="D0 of a lone carrier"),
+        Port("concentration", "", description="carriers per site"),
+        Port("msd_time", "s", ("n_msd",), description="times of the tracer MSD curve"),
+        Port("msd", "m**2", ("n_msd",), description="tracer mean-square displacement"),
+        Port("msd_err", "m**2", ("n_msd",), description="standard error of the MSD"),
+        Port("field_work_over_kT", "", description="linear-response diagnostic qEa/kT"),
     )
     cacheable = True
     vectorized = True
     code_version = "1"
     identity = "lattice.kmc"
+    diagnostics = (Diagnostic("field work per hop over kT (qEa/kT)", "field_work_over_kT",
+                              0.1),)
+    _CURVES = ("msd_time", "msd", "msd_err")
 
     def __init__(self, *, lattice: Lattice, concentration: float | None = None,
                  n_carriers: int | None = None, mechanism: Mechanism = "interstitial",
@@ -936,10 +947,7 @@ class KMCModel(Model):
         d = np.asarray(field_direction, dtype=float)
         self._direction = d / np.linalg.norm(d)
         self.length_scale = lattice.hop_distance
-        self.result: KMCResult | None = None
-        self._unit_runs: dict[tuple[float, float], KMCResult] = {}
-        #: Linear-response diagnostic ``qEa/kT <= 0.1`` of the last run under a field.
-        self.validity: Validity | None = None
+        self._unit_runs: dict[tuple[float, float], KMCResult] = {}  # a memo, not a result
 
     def run_unit_rate(self, temperature: float, field: float) -> KMCResult:
         """The kMC run at a hop rate of 1/s (memoised per temperature and field)."""
@@ -957,7 +965,9 @@ class KMCModel(Model):
         if np.any(~np.isfinite(rate)) or np.any(rate <= 0):
             raise ConfigError(f"model {self.name!r} input 'hop_rate' must be positive (1/s), "
                               f"got {rate.ravel()[:5].tolist()}")
-        out = {p.name: np.empty(rate.shape) for p in self.outputs}
+        n_msd = int(self.n_samples) + 1
+        out = {p.name: np.empty((*rate.shape, n_msd) if p.name in self._CURVES else rate.shape)
+               for p in self.outputs}
         for idx in np.ndindex(rate.shape):
             unit = self.run_unit_rate(temp[idx], field[idx])
             res = unit.rescaled(rate[idx])
@@ -973,13 +983,13 @@ class KMCModel(Model):
                     (res.drift_velocity_err * self._direction) ** 2))),
                 "mobility": mu, "mobility_err": mu_err,
                 "carrier_density": res.carrier_density,
+                "uncorrelated_diffusivity": res.uncorrelated_diffusivity,
+                "concentration": res.concentration,
+                "msd_time": res.times, "msd": res.msd, "msd_err": res.msd_err,
+                "field_work_over_kT": linear_response_validity(
+                    float(field[idx]), self.lattice.hop_distance, res.temperature,
+                    charge_number=float(self.charge)).value,
             }
             for name, value in values.items():
                 out[name][idx] = value
-            self.result = res
-            e = float(field[idx])
-            self.validity = linear_response_validity(
-                e, self.lattice.hop_distance, res.temperature,
-                charge_number=float(self.charge)) if e != 0 else None
-        self.time_scale = float(1.0 / np.max(rate))
         return {k: float(v) if v.ndim == 0 else v for k, v in out.items()}
