@@ -31,7 +31,7 @@ import numpy as np
 
 from benchmarks._common import figure_line, machine_info, time_interleaved, write_json
 from scaleweave.bridges.timestepping.multirate import MultirateChain, partition_chain
-from scaleweave.cases.multirate import build_chain
+from scaleweave.engines.particles.spring_chain import build_chain
 
 __all__ = ["main", "max_difference", "peer_multirate", "pulse_chain", "run_ours"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -121,7 +122,8 @@ def run_case(
     out_path = check_writable(out)
     ctx = RunContext(seed=seed, quick=quick, samples=samples, workers=workers,
                      scheduler=scheduler, quiet=quiet,
-                     campaign_dir=out_path / ".campaigns" / name)
+                     campaign_dir=out_path / ".campaigns" / name,
+                     checkpoint_dir=out_path / ".checkpoints" / name)
     start = time.perf_counter()
     try:
         result = case_cls().run(params, ctx)
@@ -132,4 +134,10 @@ def run_case(
     finally:
         ctx.close()
     runtime = time.perf_counter() - start
-    return write_result(out_path, case_cls, result, params, seed, runtime)
+    result.resumed.update({c.key: c.resumed_at for c in ctx.checkpoints
+                           if c.resumed_at is not None})
+    folder = write_result(out_path, case_cls, result, params, seed, runtime)
+    for empty in (out_path / ".checkpoints" / name, out_path / ".checkpoints"):
+        with contextlib.suppress(OSError):  # completed runs removed theirs: no debris
+            empty.rmdir()
+    return folder

@@ -6,7 +6,7 @@ import math
 import pytest
 import xarray as xr
 
-from scaleweave.cases.multirate import verlet_growth_factor
+from scaleweave.engines.particles.spring_chain import verlet_growth_factor
 from scaleweave.runner import run_case
 
 

@@ -52,6 +52,9 @@ class RunContext:
     campaign_dir : Path or None
         Where ensembles record finished samples (``OUT/.campaigns``), so that the
         same command resumes after a crash; None: not recorded.
+    checkpoint_dir : Path or None
+        Where long coupled runs keep their checkpoints (``OUT/.checkpoints/CASE``);
+        None: no checkpoints.
     """
 
     seed: int = 0
@@ -61,7 +64,9 @@ class RunContext:
     scheduler: str | None = None
     quiet: bool = False
     campaign_dir: Path | None = None
+    checkpoint_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    checkpoints: list[Any] = field(default_factory=list, repr=False)
     _executor: Any = field(default=None, repr=False)
 
     def rng(self, *key: int) -> np.random.Generator:
@@ -91,6 +96,26 @@ class RunContext:
         return EnsembleEvaluator(study, executor=self.executor(vectorized=vectorized),
                                  store_dir=self.campaign_dir, label=label,
                                  root_seed=self.seed, quiet=self.quiet)
+
+    def checkpoint(self, label: str, parts: Any, n_steps: int) -> Any:
+        """A :class:`~scaleweave.core.checkpoint.Checkpoint` for one long run, or None.
+
+        Keyed by ``label``, ``parts`` (everything that defines the run: parameters,
+        stream keys), the root seed and the package version, so a changed setting
+        never resumes a stale run; written about ten times over ``n_steps``.
+        """
+        if self.checkpoint_dir is None:
+            return None
+        from scaleweave._version import __version__
+        from scaleweave.core.checkpoint import Checkpoint
+        from scaleweave.core.hashing import content_hash
+
+        key = content_hash({"label": label, "parts": parts, "seed": self.seed,
+                            "version": __version__})
+        ckpt = Checkpoint(self.checkpoint_dir, f"{label}-{key[:24]}",
+                          every=max(1, int(n_steps) // 10))
+        self.checkpoints.append(ckpt)
+        return ckpt
 
     def close(self) -> None:
         """Shut down the executor this run started, if any."""

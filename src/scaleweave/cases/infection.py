@@ -291,6 +291,21 @@ class CellSheet:
                           r["production"], self._seeds(), int(stop_infected), self.status,
                           self.events)
 
+    _DYNAMIC = ("state", "members", "count", "where", "virions", "status", "events")
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything that changes as the sheet advances (a copy), for checkpoints.
+
+        The random streams are keyed by ``calls``, so it is part of the snapshot.
+        """
+        return {**{k: getattr(self, k).copy() for k in self._DYNAMIC}, "calls": self.calls}
+
+    def restore_snapshot(self, snap: Mapping[str, Any]) -> None:
+        """Put a :meth:`snapshot` back, in place (others hold this sheet's arrays)."""
+        for k in self._DYNAMIC:
+            getattr(self, k)[...] = snap[k]
+        self.calls = int(snap["calls"])
+
     def infected_fraction(self) -> np.ndarray:
         """Cells ever infected (E + I + D) over all cells, per replica."""
         return (self.count[:, ECL] + self.count[:, INF] + self.count[:, DEAD]) / self.n_cells
@@ -316,6 +331,13 @@ class _CellsSubmodel(Submodel):
 
     def export(self) -> dict[str, Any]:
         return {"source": self.sheet.producing_grid() * (self.secretion / self.h**2)}
+
+    def state(self) -> dict[str, Any]:
+        return {"sheet": self.sheet.snapshot(), "t": self.t, "work": self.work}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        self.sheet.restore_snapshot(state["sheet"])  # in place: the case holds this sheet
+        self.t, self.work = state["t"], state["work"]
 
     def advance(self, t0: float, t1: float, boundary: Mapping[str, Waveform]) -> None:
         c = np.asarray(boundary["ifn"](t0)).reshape(self.sheet.replicas, -1)
@@ -344,6 +366,13 @@ class _FieldSubmodel(Submodel):
     def export(self) -> dict[str, Any]:
         return {"ifn": self.c}
 
+    def state(self) -> dict[str, Any]:
+        return {"c": self.c.copy(), "t": self.t, "work": self.work}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        self.c[...] = state["c"]
+        self.t, self.work = state["t"], state["work"]
+
     def advance(self, t0: float, t1: float, boundary: Mapping[str, Waveform]) -> None:
         n = max(1, round((t1 - t0) / self.dt))
         dt = (t1 - t0) / n
@@ -357,9 +386,12 @@ class _FieldSubmodel(Submodel):
 
 def run_coupled(sheet: CellSheet, rd: ReactionDiffusion | None, t_end: float, macro_dt: float,
                 field_substeps: int, secretion: float, k_protect: float, k_half: float,
-                hill: float = 1.0, bar: Any = None
+                hill: float = 1.0, bar: Any = None, checkpoint: Any = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Run cells and field concurrently; infected fraction at every macro step.
+
+    With a ``checkpoint`` (:class:`~scaleweave.core.checkpoint.Checkpoint`) the coupled
+    run resumes from its last checkpoint after a kill, with identical results.
 
     Returns ``(times, fraction (n_times, replicas), final field or None)``.
     """
@@ -378,13 +410,28 @@ def run_coupled(sheet: CellSheet, rd: ReactionDiffusion | None, t_end: float, ma
     coupler = Coupler([cells, field], [Exchange("cells.source", "field.source"),
                                        Exchange("field.ifn", "cells.ifn")], macro_dt)
 
-    def observe(t: float, _c: Coupler) -> None:
-        if t > 0:
-            times.append(t)
-            frac.append(sheet.infected_fraction().copy())
+    record = _Recorder(sheet, times, frac)
+    coupler.run(t_end, observe=record, progress=bar.update if bar is not None else None,
+                checkpoint=checkpoint)
+    return np.asarray(record.times), np.asarray(record.frac), field.c
 
-    coupler.run(t_end, observe=observe, progress=bar.update if bar is not None else None)
-    return np.asarray(times), np.asarray(frac), field.c
+
+class _Recorder:
+    """The infected fraction at every synchronisation; its records go into checkpoints."""
+
+    def __init__(self, sheet: CellSheet, times: list, frac: list) -> None:
+        self.sheet, self.times, self.frac = sheet, times, frac
+
+    def __call__(self, t: float, _c: Coupler) -> None:
+        if t > 0:
+            self.times.append(t)
+            self.frac.append(self.sheet.infected_fraction().copy())
+
+    def state(self) -> dict[str, list]:
+        return {"times": list(self.times), "frac": [f.copy() for f in self.frac]}
+
+    def restore(self, state: dict[str, list]) -> None:
+        self.times, self.frac = list(state["times"]), list(state["frac"])
 
 
 # ------------------------------------------------------------------ the case
@@ -489,9 +536,11 @@ class InfectionCase(Case):
             for key, (arm, kp) in enumerate((("protected", p["protection_rate"]),
                                              ("unprotected", 0.0))):
                 sheet = CellSheet(n_side, replicas, v0, rates, ctx.seed, (2 + key,))
+                ckpt = ctx.checkpoint(f"infection-{arm}", {"params": dict(p.si),
+                                                           "stream": 2 + key}, n_macro)
                 arms[arm] = run_coupled(sheet, rd, t_end, H, int(p["field_substeps"]),
                                         p["secretion"], kp, p["ifn_half"], p["ifn_hill"],
-                                        bar)
+                                        bar, checkpoint=ckpt)
                 sheets[arm] = sheet
         timings["coupled"] = time.perf_counter() - tic
         times = arms["protected"][0]

@@ -34,58 +34,19 @@ from scaleweave.core.parameters import Parameter, ParameterValues
 from scaleweave.core.progress import progress_bar
 from scaleweave.core.results import CaseResult, Output
 from scaleweave.engines.particles.spring_chain import (
+    build_chain,
     chain_energy,
     chain_modes,
     max_frequency,
     modal_solution,
     verlet,
+    verlet_energy_error_bound,
+    verlet_growth_factor,
 )
 
-__all__ = [
-    "MultirateChainCase",
-    "build_chain",
-    "verlet_energy_error_bound",
-    "verlet_growth_factor",
-]
+__all__ = ["MultirateChainCase"]
 
 _HLW = "Hairer, Lubich & Wanner (2006), Geometric Numerical Integration, ch. I.1 & XIII.2"
-
-
-def build_chain(n: int, stiff_fraction: float, ratio: float, mass: float, k0: float
-                ) -> tuple[np.ndarray, np.ndarray, slice]:
-    """Masses (kg), springs (N/m) and the slice of stiff springs (centred block)."""
-    n_springs = n + 1
-    n_stiff = round(stiff_fraction * n_springs)
-    start = (n_springs - n_stiff) // 2
-    k = np.full(n_springs, k0)
-    k[start:start + n_stiff] *= ratio
-    return np.full(n, mass), k, slice(start, start + n_stiff)
-
-
-def verlet_growth_factor(theta: float) -> float:
-    """Spectral radius of velocity Verlet's amplification matrix for ``omega dt = theta``.
-
-    1 for ``theta <= 2`` (stable); above, the larger root of
-    ``lambda**2 - (2 - theta**2) lambda + 1 = 0`` in magnitude.
-    """
-    b = 2.0 - theta * theta
-    if abs(b) <= 2.0:
-        return 1.0
-    return (abs(b) + math.sqrt(b * b - 4.0)) / 2.0
-
-
-def verlet_energy_error_bound(m: np.ndarray, k: np.ndarray, x0: np.ndarray, h: float
-                              ) -> float:
-    """Relative energy error bound of Verlet with step ``h`` from rest at ``x0``.
-
-    For one harmonic mode Verlet conserves a modified energy and the true energy stays
-    within a fraction ``(omega h)**2 / 4`` of it; weighting by the modal energies of
-    the initial state bounds the whole chain's relative error.
-    """
-    omega, phi = chain_modes(m, k)
-    q0 = phi.T @ (m * x0)
-    e_modes = 0.5 * (omega * q0) ** 2
-    return float(np.sum(e_modes * (omega * h) ** 2 / 4.0) / np.sum(e_modes))
 
 
 def _unstable(m, k, x0, dt, n_steps) -> bool:

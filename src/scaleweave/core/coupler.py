@@ -23,10 +23,23 @@ How to write a submodel
 3. Implement :meth:`Submodel.export` (current SI values of the export ports),
    :meth:`Submodel.advance` and, if needed, :meth:`Submodel.synchronize`.
 4. Count work in ``self.work`` (e.g. node updates) so cost can be compared.
+5. For checkpoints, :meth:`Submodel.state` must return everything that determines
+   the future of the submodel and :meth:`Submodel.restore` put it back. The default
+   deep-copies every attribute (arrays, clock, counters, random generators);
+   override it when attributes are views of one another (a copy breaks the view),
+   large and derivable, or not picklable.
+
+Checkpoints
+-----------
+``Coupler.run(t_end, checkpoint=Checkpoint(folder, key, every=K))`` writes the state
+of every submodel (and of the ``observe`` callable, when it has ``state`` /
+``restore``) every K macro steps, and a run started again with the same key resumes
+from the last one: the result is identical to an uninterrupted run.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +102,14 @@ class Submodel:
 
     def synchronize(self, t1: float, boundary: Mapping[str, Any]) -> None:
         """Receive every partner's value at ``t1`` once all have advanced (default: no-op)."""
+
+    def state(self) -> dict[str, Any]:
+        """Everything that determines the submodel's future (a deep copy; picklable)."""
+        return copy.deepcopy(vars(self))
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Put back what :meth:`state` returned."""
+        vars(self).update(copy.deepcopy(dict(state)))
 
 
 @dataclass(frozen=True)
@@ -247,6 +268,7 @@ class Coupler:
         observe: Callable[[float, Coupler], None] | None = None,
         observe_every: int = 1,
         progress: Callable[[int], None] | None = None,
+        checkpoint: Any = None,
     ) -> CouplerStats:
         """Advance every submodel from the current time to ``t_end`` (s).
 
@@ -259,6 +281,10 @@ class Coupler:
             (and at t=0 and the end).
         progress : callable, optional
             Called with the number of macro steps just done (for progress bars).
+        checkpoint : Checkpoint, optional
+            Resume from its saved state if it has one, save every ``checkpoint.every``
+            macro steps, and remove it when the run completes
+            (:class:`~scaleweave.core.checkpoint.Checkpoint`).
 
         Raises
         ------
@@ -281,9 +307,17 @@ class Coupler:
             for ex, src, _, _ in feeds
             if INTERPOLATIONS[ex.interpolation].needs_rate
         }
-        if observe is not None:
+        first = 0
+        saved = checkpoint.load() if checkpoint is not None else None
+        if saved is not None:
+            self._restore(saved, observe)
+            first = int(checkpoint.resumed_at)
+            if progress is not None:
+                progress(first)
+        elif observe is not None:
             observe(self.t, self)
-        for step in range(n_macro):
+        stats.macro_steps = first
+        for step in range(first, n_macro):
             t0 = self.t
             t1 = t0 + H
             at_start = {name: sub.export() for name, sub in self.submodels.items()}
@@ -320,9 +354,31 @@ class Coupler:
                 progress(1)
             if observe is not None and ((step + 1) % observe_every == 0 or step + 1 == n_macro):
                 observe(t1, self)
+            if checkpoint is not None and (step + 1) % checkpoint.every == 0 and \
+                    step + 1 < n_macro:
+                checkpoint.save(step + 1, self._state(observe))
+        if checkpoint is not None:
+            checkpoint.clear()
         stats.work = {name: sub.work for name, sub in self.submodels.items()}
         stats.wall_s = time.perf_counter() - start
         return stats
+
+    def _state(self, observe: Any) -> dict[str, Any]:
+        """What a checkpoint holds: every submodel, the clock, an observer's records."""
+        watcher = observe if callable(getattr(observe, "state", None)) else None
+        return {"t": self.t, "submodels": {n: s.state() for n, s in self.submodels.items()},
+                "observer": None if watcher is None else watcher.state()}
+
+    def _restore(self, saved: Mapping[str, Any], observe: Any) -> None:
+        """Put a checkpoint back (submodels, clock, observer)."""
+        if set(saved["submodels"]) != set(self.submodels):
+            raise CouplingError(f"checkpoint holds submodels {sorted(saved['submodels'])}, "
+                                f"the coupler has {sorted(self.submodels)}")
+        for name, state in saved["submodels"].items():
+            self.submodels[name].restore(state)
+        self.t = saved["t"]
+        if saved["observer"] is not None and callable(getattr(observe, "restore", None)):
+            observe.restore(saved["observer"])
 
     def _check_finite(self, t: float) -> None:
         for sub in self.order:

@@ -99,6 +99,9 @@ class CaseResult:
     files : dict of str -> callable
         Extra files beside ``result.nc`` (e.g. ArviZ InferenceData): file name ->
         ``writer(path)``, called inside the atomic write; listed in ``summary.json``.
+    resumed : dict of str -> int
+        Long runs that resumed from a checkpoint: run label -> the macro step it
+        resumed at (``summary.json`` key ``resumed_from_checkpoint``).
     """
 
     dataset: xr.Dataset
@@ -109,6 +112,7 @@ class CaseResult:
     timings: dict[str, float] = field(default_factory=dict)
     failed_samples: int = 0
     files: dict[str, Callable[[Path], Any]] = field(default_factory=dict)
+    resumed: dict[str, int] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -160,6 +164,7 @@ def _summary(case: Any, result: CaseResult, params: Any, seed: int, runtime_s: f
         "figures": figure_names,
         "timings": {k: round(float(v), 4) for k, v in result.timings.items()},
         "failed_samples": int(result.failed_samples),
+        "resumed_from_checkpoint": dict(result.resumed),
     }
 
 

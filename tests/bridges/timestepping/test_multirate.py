@@ -8,8 +8,7 @@ from scaleweave.bridges.timestepping.multirate import (
     local_step_limits,
     partition_chain,
 )
-from scaleweave.cases.multirate import build_chain
-from scaleweave.engines.particles.spring_chain import max_frequency, modal_solution
+from scaleweave.engines.particles.spring_chain import build_chain, max_frequency, modal_solution
 from scaleweave.errors import StabilityError
 
 
