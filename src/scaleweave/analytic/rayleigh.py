@@ -31,7 +31,7 @@ __all__ = ["square_array_conductivity", "square_lattice_sums"]
 
 
 def square_lattice_sums(n_max: int) -> np.ndarray:
-    """Lattice sums ``S_n`` of the unit square lattice for ``n = 0 .. n_max``.
+    """Lattice sums ``S_n`` of the unit square lattice for ``n`` from 0 to ``n_max``.
 
     ``S_4 = Gamma(1/4)^8 / (960 pi^2) = 3.1512120...``; higher even sums from the
     recursion of the Laurent coefficients ``c_k = (2k - 1) S_2k`` of Weierstrass'

@@ -125,7 +125,7 @@ def run_ensemble(fn: SampleFunction, n: int, *, root_seed: int,
                  payload_for: Callable[[int], Any] | None = None,
                  store: CampaignStore | None = None, executor: Executor | None = None,
                  quiet: bool = False, desc: str = "samples") -> EnsembleResult:
-    """Compute samples ``0 .. n-1`` of ``fn``, skipping those already in ``store``.
+    """Compute samples 0 to ``n - 1`` of ``fn``, skipping those already in ``store``.
 
     Parameters
     ----------

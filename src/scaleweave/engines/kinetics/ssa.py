@@ -169,7 +169,7 @@ def propensities_kernel(x: np.ndarray, rates: np.ndarray, r_idx: np.ndarray, r_n
 
 @njit(cache=True)
 def select_reaction(h: np.ndarray, target: float) -> int:
-    """First ``j`` with ``h_0 + ... + h_j > target`` (the last positive one on round-off)."""
+    """First ``j`` whose cumulative propensity exceeds ``target`` (last positive on round-off)."""
     acc = 0.0
     last = -1
     for j in range(h.size):
@@ -453,7 +453,9 @@ def reaction_tables(net: ReactionNetwork) -> tuple[np.ndarray, ...]:
 
 
 def trajectory_seeds(root_seed: int, n: int) -> np.ndarray:
-    """Kernel seeds of an ensemble: ``SeedSequence(root_seed).spawn(n)[i]``'s first word.
+    """Kernel seeds of an ensemble: one per trajectory, from the spawned children of the root.
+
+    Trajectory ``i`` gets the first word of ``SeedSequence(root_seed).spawn(n)[i]``.
 
     Parameters
     ----------
@@ -474,7 +476,7 @@ def trajectory_seeds(root_seed: int, n: int) -> np.ndarray:
 
 
 def check_output_times(t_out: np.ndarray) -> np.ndarray:
-    """``t_out`` as float64 after checking: 1-D, non-empty, finite, >= 0 s, non-decreasing."""
+    """The output times ``t_out`` as float64, checked: 1-D, non-empty, finite, >= 0 s, sorted."""
     t = np.asarray(t_out, dtype=np.float64)
     if (t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or t[0] < 0
             or np.any(np.diff(t) < 0)):
