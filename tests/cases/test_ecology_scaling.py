@@ -6,53 +6,17 @@ p = 0.3; naive estimate psi [1 - (1 - p)^K] = 0.456); species-area exponent z = 
 """
 
 import json
-import math
 import time
 
 import numpy as np
 import pytest
-from scipy import optimize, special
 
-from scaleweave.cases.ecology_scaling import (
-    EcologyScalingCase,
-    occupancy_mle,
-    simulate_nested_quadrats,
-    simulate_occupancy,
-)
+from scaleweave.cases.ecology_scaling import EcologyScalingCase, simulate_nested_quadrats
 from scaleweave.core.parameters import read_config, resolve_parameters
 
 
 def test_naive_expectation_of_the_published_design():
     assert 0.6 * (1 - 0.7**4) == pytest.approx(0.456, abs=5e-4)  # MacKenzie et al. (2002)
-
-
-def test_closed_form_mle_matches_numerical_optimum():
-    d = simulate_occupancy(np.random.default_rng(5), 200, 4, 0.6, 0.3)[0]
-    n_det, s_det, n = np.sum(d > 0), d.sum(), d.size
-
-    def nll(t):
-        psi, p = special.expit(t)
-        return -(n_det * np.log(psi) + s_det * np.log(p) + (4 * n_det - s_det) * np.log1p(-p)
-                 + (n - n_det) * np.log(psi * (1 - p) ** 4 + 1 - psi))
-
-    opt = special.expit(optimize.minimize(nll, [0.0, 0.0], method="Nelder-Mead",
-                                          options={"xatol": 1e-10, "fatol": 1e-12}).x)
-    est = occupancy_mle(d, 4)
-    assert est["psi"] == pytest.approx(opt[0], abs=1e-5)
-    assert est["p"] == pytest.approx(opt[1], abs=1e-5)
-    # Asymptotic SE of psi-hat for this design is ~0.06 (MacKenzie et al. 2002, Table 1).
-    assert 0.03 < est["se_psi"] < 0.1
-
-
-def test_psi_hat_unbiased_naive_biased_over_seeded_surveys():
-    reps = 400
-    d = simulate_occupancy(np.random.default_rng(2024), 200, 4, 0.6, 0.3, reps)
-    est = occupancy_mle(d, 4)
-    se = est["psi"].std(ddof=1) / math.sqrt(reps)
-    assert abs(est["psi"].mean() - 0.6) < 3 * se
-    se_naive = est["naive"].std(ddof=1) / math.sqrt(reps)
-    assert abs(est["naive"].mean() - 0.6 * (1 - 0.7**4)) < 3 * se_naive
-    assert est["naive"].mean() < 0.6 - 20 * se_naive  # the naive estimate is badly biased
 
 
 def test_nested_quadrats_follow_the_power_law_at_every_grain():

@@ -7,13 +7,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from scaleweave.cases.infection import (
-    CellSheet,
-    branching_establishment,
-    wilson_interval,
-)
+from scaleweave.cases.infection import CellSheet, branching_establishment
 from scaleweave.errors import ConfigError
 from scaleweave.runner import run_case
+from scaleweave.uq.intervals import wilson_interval
 
 
 def test_quick_run_passes_references(tmp_path):

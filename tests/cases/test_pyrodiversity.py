@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from scaleweave.cases.pyrodiversity import candidate_scales, wilson_interval
+from scaleweave.cases.pyrodiversity import candidate_scales
 from scaleweave.errors import ConfigError
 from scaleweave.runner import run_case
+from scaleweave.uq.intervals import wilson_interval
 
 
 def test_wilson_interval_matches_published_example():

@@ -152,7 +152,7 @@ def lfp_li_lattice(repeat: tuple[int, int, int] = (1, 16, 1)) -> Any:
     """The Li sublattice of olivine LiFePO4: one-dimensional channels along b.
 
     Built from the same Pnma structure as the NEB hop
-    (:data:`scaleweave.bridges.rates.barrier._LFP_BASIS`, Streltsov et al. 1993) with
+    (:mod:`scaleweave.materials.lifepo4`, Streltsov et al. 1993) with
     nearest-neighbour hops only (3.005 Angstrom along b; the next Li is 5.7 Angstrom
     away in another channel), so every site has two neighbours.
 
@@ -161,14 +161,10 @@ def lfp_li_lattice(repeat: tuple[int, int, int] = (1, 16, 1)) -> Any:
     repeat : tuple of 3 int
         Supercell of the 4-Li unit cell; ``(1, L, 1)`` gives 2 channels of ``2 L`` sites.
     """
-    from ase.spacegroup import crystal
-
-    from scaleweave.bridges.rates.barrier import _LFP_BASIS, _LFP_CELL
     from scaleweave.engines.lattice.sites import lattice_from_atoms
+    from scaleweave.materials.lifepo4 import lifepo4_unit_cell
 
-    unit = crystal([s for s, _ in _LFP_BASIS], basis=[b for _, b in _LFP_BASIS],
-                   spacegroup=62, cellpar=[*_LFP_CELL, 90, 90, 90])
-    return lattice_from_atoms(unit, "Li", repeat=repeat)
+    return lattice_from_atoms(lifepo4_unit_cell(), "Li", repeat=repeat)
 
 
 def _si_q(value: float, unit: str) -> Any:

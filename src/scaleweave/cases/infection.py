@@ -65,6 +65,7 @@ from scaleweave.core.results import CaseResult, Output
 from scaleweave.core.waveform import Waveform
 from scaleweave.engines.continuum.reaction_diffusion import ReactionDiffusion
 from scaleweave.engines.kinetics.reaction_network import Reaction, ReactionNetwork
+from scaleweave.uq.intervals import wilson_interval
 
 __all__ = [
     "CellSheet",
@@ -72,7 +73,6 @@ __all__ = [
     "binding_network",
     "branching_establishment",
     "effective_infection_rate",
-    "wilson_interval",
 ]
 
 SUS, ECL, INF, DEAD, PROT = 0, 1, 2, 3, 4  # cell states: S, E, I, D, P
@@ -83,18 +83,6 @@ _KENDALL = ("multi-type branching process (virion -> infected cell); extinction 
 
 
 # ------------------------------------------------------------------ small formulas
-def wilson_interval(successes: int, n: int, z: float = 1.959963984540054
-                    ) -> tuple[float, float]:
-    """Wilson score interval (95% by default) of a binomial proportion."""
-    if n <= 0:
-        return math.nan, math.nan
-    p = successes / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def branching_establishment(v0: int, beta_n: float, clearance: float, production: float,
                             death: float) -> float:
     """Establishment probability from ``v0`` virions in the branching limit (no depletion).

@@ -42,8 +42,9 @@ from scaleweave.core.parameters import Parameter, ParameterValues
 from scaleweave.core.results import CaseResult, Output
 from scaleweave.core.units import ureg
 from scaleweave.errors import ConfigError
+from scaleweave.uq.intervals import wilson_interval
 
-__all__ = ["PyrodiversityCase", "candidate_scales", "simulate_survey", "wilson_interval"]
+__all__ = ["PyrodiversityCase", "candidate_scales", "simulate_survey"]
 
 _YEAR_S = float(ureg.Quantity(1.0, "year").to("s").magnitude)
 
@@ -56,16 +57,6 @@ def _ordered(interval: tuple[float, float, float]) -> tuple[float, str, float, f
 def candidate_scales(scale_min: float, scale_max: float, n_scales: int) -> np.ndarray:
     """Buffer radii (m), spaced geometrically from ``scale_min`` to ``scale_max``."""
     return np.geomspace(scale_min, scale_max, n_scales)
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (Wilson 1927)."""
-    if n == 0:
-        return 0.0, 1.0
-    phat = successes / n
-    centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def simulate_survey(p: ParameterValues, rng: np.random.Generator, scales: np.ndarray

@@ -248,13 +248,6 @@ def au_al100_adatom_hop() -> HopPath:
                    description="Au adatom hollow-to-hollow hop on Al(100), 2x2x3 slab")
 
 
-#: LiFePO4 (olivine, Pnma, No. 62) Wyckoff positions of the experimental structure
-#: (Streltsov et al. 1993, Acta Cryst. B 49, 147; rounded), lattice in Angstrom.
-_LFP_CELL = (10.332, 6.010, 4.692)
-_LFP_BASIS = (("Li", (0.0, 0.0, 0.0)), ("Fe", (0.2822, 0.25, 0.9747)),
-              ("P", (0.0949, 0.25, 0.4182)), ("O", (0.0968, 0.25, 0.7428)),
-              ("O", (0.4571, 0.25, 0.2066)), ("O", (0.1656, 0.0465, 0.2848)))
-
 #: The DFT (GGA) barrier of Li hopping along the b-axis channel of LiFePO4 (eV).
 LIFEPO4_B_BARRIER_EV = 0.27
 LIFEPO4_B_SOURCE = ("Morgan, Van der Ven & Ceder 2004, Electrochem. Solid-State Lett. 7, "
@@ -264,7 +257,8 @@ LIFEPO4_B_SOURCE = ("Morgan, Van der Ven & Ceder 2004, Electrochem. Solid-State 
 def lifepo4_b_channel_hop(supercell: Sequence[int] = (1, 1, 1)) -> HopPath:
     """Li vacancy hop along the [010] (b-axis) channel of olivine LiFePO4.
 
-    The 28-atom Pnma cell (4 formula units; :data:`_LFP_BASIS`) with the Li at
+    The 28-atom Pnma cell (4 formula units;
+    :func:`~scaleweave.materials.lifepo4.lifepo4_unit_cell`) with the Li at
     ``(0, 1/2, 0)`` removed; the Li at ``(0, 0, 0)`` hops into the vacancy (3.0
     Angstrom along b, on a curved path). Initial and final states are equivalent by
     symmetry, so the barrier is symmetric. Published DFT barrier:
@@ -280,12 +274,9 @@ def lifepo4_b_channel_hop(supercell: Sequence[int] = (1, 1, 1)) -> HopPath:
         Angstrom apart along b.
     """
     _ase()
-    from ase.spacegroup import crystal
+    from scaleweave.materials.lifepo4 import lifepo4_unit_cell
 
-    symbols = [s for s, _ in _LFP_BASIS]
-    basis = [p for _, p in _LFP_BASIS]
-    unit = crystal(symbols, basis=basis, spacegroup=62,
-                   cellpar=[*_LFP_CELL, 90, 90, 90])
+    unit = lifepo4_unit_cell()
     reps = tuple(int(n) for n in supercell)
     if len(reps) != 3 or min(reps) < 1:
         raise ConfigError(f"supercell must be three positive integers, got {supercell!r}")
