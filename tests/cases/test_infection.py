@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from scaleweave.cases.infection import CellSheet, branching_establishment
+from scaleweave.cases.infection import branching_establishment
+from scaleweave.engines.kinetics.cell_sheet import CellSheet
 from scaleweave.errors import ConfigError
 from scaleweave.runner import run_case
 from scaleweave.uq.intervals import wilson_interval

@@ -38,10 +38,6 @@ References checked in the summary:
 * QSSA epsilon (Segel & Slemrod 1989) below its limit.
 """
 
-# The cell kernel draws from Numba's per-thread legacy generator, reseeded per call
-# from SeedSequence-derived seeds (reproducible whatever the worker count). Hence:
-# ruff: noqa: NPY002
-
 from __future__ import annotations
 
 import math
@@ -51,7 +47,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import xarray as xr
-from numba import njit
 from scipy.special import k0
 
 from scaleweave.bridges.reduction.qssa import qssa_reduce
@@ -64,20 +59,17 @@ from scaleweave.core.progress import progress_bar
 from scaleweave.core.results import CaseResult, Output
 from scaleweave.core.waveform import Waveform
 from scaleweave.engines.continuum.reaction_diffusion import ReactionDiffusion
+from scaleweave.engines.kinetics.cell_sheet import ESTABLISHED, CellSheet
 from scaleweave.engines.kinetics.reaction_network import Reaction, ReactionNetwork
 from scaleweave.uq.intervals import wilson_interval
 
 __all__ = [
-    "CellSheet",
     "InfectionCase",
     "binding_network",
     "branching_establishment",
     "effective_infection_rate",
 ]
 
-SUS, ECL, INF, DEAD, PROT = 0, 1, 2, 3, 4  # cell states: S, E, I, D, P
-N_STATES = 5
-EXTINCT, ESTABLISHED, RUNNING = 0, 1, 2
 _KENDALL = ("multi-type branching process (virion -> infected cell); extinction 1/R0 from a "
             "producing cell as d/b in Kendall (1948), Ann. Math. Stat. 19, 1")
 
@@ -127,182 +119,6 @@ def effective_infection_rate(net: ReactionNetwork, eps_max: float = 0.1
 
 
 # ------------------------------------------------------------------ Numba kernels
-@njit(cache=True)
-def _move(cell: int, new: int, state: np.ndarray, members: np.ndarray, count: np.ndarray,
-          where: np.ndarray) -> None:
-    old = state[cell]
-    pos = where[cell]
-    last = members[old, count[old] - 1]
-    members[old, pos] = last
-    where[last] = pos
-    count[old] -= 1
-    members[new, count[new]] = cell
-    where[cell] = count[new]
-    count[new] += 1
-    state[cell] = new
-
-
-@njit(cache=True)
-def cells_advance(state: np.ndarray, members: np.ndarray, count: np.ndarray,
-                  where: np.ndarray, virions: np.ndarray, k: int, prot: np.ndarray,
-                  t0: float, t1: float, beta: float, clearance: float, eclipse: float,
-                  death: float, production: float, seed: int, stop_infected: int
-                  ) -> tuple[int, float, int]:
-    """Exact SSA of one sheet (replica ``k`` of ``virions``) from ``t0`` to ``t1`` (s).
-
-    ``prot`` holds each cell's protection rate (1/s), constant over the call. Stops
-    early when no virion or infected cell is left (``EXTINCT``) or when
-    ``stop_infected > 0`` cells have been infected (``ESTABLISHED``). Returns
-    ``(status, time, events)``.
-    """
-    np.random.seed(seed)
-    n = state.size
-    sum_p = 0.0
-    for m in range(count[SUS]):
-        sum_p += prot[members[SUS, m]]
-    t = t0
-    events = 0
-    while True:
-        v = virions[k]
-        n_s, n_e, n_i = count[SUS], count[ECL], count[INF]
-        if stop_infected > 0 and n - n_s - count[PROT] >= stop_infected:
-            return ESTABLISHED, t, events
-        if v == 0 and n_e == 0 and n_i == 0:
-            return EXTINCT, t, events
-        if n_s == 0:
-            sum_p = 0.0
-        a_inf = beta * v * n_s
-        a_clr = clearance * v
-        a_ecl = eclipse * n_e
-        a_die = death * n_i
-        a_prd = production * n_i
-        a_pro = max(sum_p, 0.0)
-        a0 = a_inf + a_clr + a_ecl + a_die + a_prd + a_pro
-        t += -math.log(1.0 - np.random.random()) / a0
-        if t >= t1:
-            return RUNNING, t1, events
-        u = a0 * np.random.random()
-        events += 1
-        if u < a_inf:
-            cell = members[SUS, int(np.random.random() * n_s) % n_s]
-            sum_p -= prot[cell]
-            _move(cell, ECL, state, members, count, where)
-            virions[k] = v - 1
-        elif u < a_inf + a_clr:
-            virions[k] = v - 1
-        elif u < a_inf + a_clr + a_ecl:
-            _move(members[ECL, int(np.random.random() * n_e) % n_e], INF, state, members, count,
-                  where)
-        elif u < a_inf + a_clr + a_ecl + a_die:
-            _move(members[INF, int(np.random.random() * n_i) % n_i], DEAD, state, members, count,
-                  where)
-        elif u < a_inf + a_clr + a_ecl + a_die + a_prd:
-            virions[k] = v + 1
-        else:
-            target = (u - (a0 - a_pro)) if a_pro > 0 else 0.0
-            acc = 0.0
-            cell = members[SUS, n_s - 1]
-            for m in range(n_s):
-                acc += prot[members[SUS, m]]
-                if acc > target:
-                    cell = members[SUS, m]
-                    break
-            sum_p -= prot[cell]
-            _move(cell, PROT, state, members, count, where)
-
-
-@njit(cache=True)
-def _advance_replicas(state, members, count, where, virions, prot, t0, t1, beta, clearance,
-                      eclipse, death, production, seeds, stop_infected, status, events):
-    for k in range(state.shape[0]):
-        if status[k] != RUNNING:
-            continue
-        s, _, e = cells_advance(state[k], members[k], count[k], where[k], virions, k, prot[k],
-                                t0, t1, beta, clearance, eclipse, death, production, seeds[k],
-                                stop_infected)
-        events[k] += e
-        if s != RUNNING:
-            status[k] = s if stop_infected > 0 else RUNNING
-
-
-# ------------------------------------------------------------------ the cell sheet
-class CellSheet:
-    """``replicas`` independent sheets of ``n x n`` cells, their virions and events.
-
-    Parameters
-    ----------
-    n_side : int
-        Cells per side.
-    replicas : int
-        Independent sheets advanced together.
-    virions0 : int
-        Initial free virions per sheet.
-    rates : mapping
-        ``beta`` (1/s per virion per susceptible cell), ``clearance``, ``eclipse``,
-        ``death``, ``production`` (1/s).
-    seed_key : tuple of int
-        Root of the per-step seeds ``SeedSequence(seed, spawn_key=(*seed_key, replica, step))``.
-    """
-
-    def __init__(self, n_side: int, replicas: int, virions0: int,
-                 rates: Mapping[str, float], seed: int, seed_key: tuple[int, ...] = ()) -> None:
-        n = n_side * n_side
-        self.n_side, self.n_cells, self.replicas = n_side, n, replicas
-        self.state = np.zeros((replicas, n), dtype=np.int64)
-        self.members = np.zeros((replicas, N_STATES, n), dtype=np.int64)
-        self.members[:, SUS, :] = np.arange(n)
-        self.count = np.zeros((replicas, N_STATES), dtype=np.int64)
-        self.count[:, SUS] = n
-        self.where = np.tile(np.arange(n, dtype=np.int64), (replicas, 1))
-        self.virions = np.full(replicas, int(virions0), dtype=np.int64)
-        self.status = np.full(replicas, RUNNING, dtype=np.int64)
-        self.events = np.zeros(replicas, dtype=np.int64)
-        self.rates = dict(rates)
-        self.seed, self.seed_key, self.calls = int(seed), tuple(seed_key), 0
-
-    def _seeds(self) -> np.ndarray:
-        call = self.calls
-        self.calls += 1
-        return np.array([np.random.SeedSequence(self.seed, spawn_key=(*self.seed_key, k, call))
-                         .generate_state(1, np.uint32)[0] for k in range(self.replicas)],
-                        dtype=np.int64)
-
-    def advance(self, t0: float, t1: float, prot: np.ndarray | None = None,
-                stop_infected: int = 0) -> None:
-        """Advance every running replica from ``t0`` to ``t1`` (s)."""
-        if prot is None:
-            prot = np.zeros((self.replicas, self.n_cells))
-        r = self.rates
-        _advance_replicas(self.state, self.members, self.count, self.where, self.virions,
-                          np.ascontiguousarray(prot, dtype=np.float64), float(t0), float(t1),
-                          r["beta"], r["clearance"], r["eclipse"], r["death"],
-                          r["production"], self._seeds(), int(stop_infected), self.status,
-                          self.events)
-
-    _DYNAMIC = ("state", "members", "count", "where", "virions", "status", "events")
-
-    def snapshot(self) -> dict[str, Any]:
-        """Everything that changes as the sheet advances (a copy), for checkpoints.
-
-        The random streams are keyed by ``calls``, so it is part of the snapshot.
-        """
-        return {**{k: getattr(self, k).copy() for k in self._DYNAMIC}, "calls": self.calls}
-
-    def restore_snapshot(self, snap: Mapping[str, Any]) -> None:
-        """Put a :meth:`snapshot` back, in place (others hold this sheet's arrays)."""
-        for k in self._DYNAMIC:
-            getattr(self, k)[...] = snap[k]
-        self.calls = int(snap["calls"])
-
-    def infected_fraction(self) -> np.ndarray:
-        """Cells ever infected (E + I + D) over all cells, per replica."""
-        return (self.count[:, ECL] + self.count[:, INF] + self.count[:, DEAD]) / self.n_cells
-
-    def producing_grid(self) -> np.ndarray:
-        """Indicator of producing cells, shape (replicas, n_side, n_side)."""
-        return (self.state == INF).reshape(self.replicas, self.n_side, self.n_side).astype(float)
-
-
 class _CellsSubmodel(Submodel):
     """The stochastic cells inside the coupler: imports the field, exports the source."""
 
