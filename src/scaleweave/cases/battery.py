@@ -179,7 +179,7 @@ def chain_study(kmc: Any, device: Any, n_sites: int, n_carriers: int) -> Study:
     ``temperature`` [K]; ``blocking_factor`` [-]; ``electrolyte_conductivity`` [S/m].
     """
     from scaleweave.bridges.rates.arrhenius import ArrheniusModel
-    from scaleweave.bridges.rates.transport import NernstEinsteinModel
+    from scaleweave.bridges.rates.transport import FickDiffusivityModel, NernstEinsteinModel
 
     hop = model_from_function(
         lambda barrier_neb, barrier_offset, attempt_frequency_neb, attempt_frequency_factor: {
@@ -189,15 +189,7 @@ def chain_study(kmc: Any, device: Any, n_sites: int, n_carriers: int) -> Study:
                 "attempt_frequency_factor": ""},
         outputs={"barrier": "eV", "attempt_frequency": "Hz"}, name="hop",
         length_scale=3e-10, time_scale=1e-13, vectorized=True)
-    # Thermodynamic factor of the lattice gas (canonical, N sites, N_c carriers).
-    phi = (n_sites - 1) / (n_sites - n_carriers)
-    fick = model_from_function(
-        lambda collective_diffusivity, blocking_factor: {
-            "chemical_diffusivity": collective_diffusivity * phi,
-            "particle_diffusivity": collective_diffusivity * phi * blocking_factor},
-        inputs={"collective_diffusivity": "m**2/s", "blocking_factor": ""},
-        outputs={"chemical_diffusivity": "m**2/s", "particle_diffusivity": "m**2/s"},
-        name="fick", length_scale=1e-7, vectorized=True)
+    fick = FickDiffusivityModel(n_sites=n_sites, n_carriers=n_carriers, name="fick")
     labels = [_rate_label(c) for c in device.c_rates]
     split = model_from_function(
         lambda capacity, mean_voltage: {

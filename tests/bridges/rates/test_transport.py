@@ -199,3 +199,22 @@ def test_arrhenius_kmc_nernst_einstein_chain_through_a_study():
     sigma = out["sigma.conductivity"].to("S/m").magnitude
     err = out["sigma.conductivity_err"].to("S/m").magnitude
     assert err < 0.1 * sigma and abs(sigma - exact) < 4 * err
+
+
+def test_fick_diffusivity_of_the_lattice_gas_is_the_single_particle_one():
+    # Kutner (1981): D_sigma = D0 (N - N_c)/(N - 1) exactly, so D_chem = D_sigma x factor = D0.
+    from scaleweave.bridges.rates.transport import (
+        FickDiffusivityModel,
+        lattice_gas_thermodynamic_factor,
+    )
+
+    d0, n, nc = 3.0e-14, 64, 24
+    d_sigma = d0 * (n - nc) / (n - 1)
+    out = FickDiffusivityModel(n_sites=n, n_carriers=nc).evaluate(
+        {"collective_diffusivity": np.array([d_sigma, 2 * d_sigma]),
+         "blocking_factor": np.array([1e-5, 1.0])}, batch=2)
+    np.testing.assert_allclose(out["chemical_diffusivity"], [d0, 2 * d0], rtol=1e-14)
+    np.testing.assert_allclose(out["particle_diffusivity"], [1e-5 * d0, 2 * d0], rtol=1e-14)
+    assert lattice_gas_thermodynamic_factor(10_001, 5_001) == pytest.approx(2.0, rel=1e-3)
+    with pytest.raises(ConfigError, match="carriers < sites"):
+        lattice_gas_thermodynamic_factor(10, 10)

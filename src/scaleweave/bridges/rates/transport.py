@@ -38,10 +38,12 @@ from scaleweave.errors import ConfigError
 
 __all__ = [
     "DriftConductivityModel",
+    "FickDiffusivityModel",
     "NernstEinsteinModel",
     "OhmicConductorModel",
     "diffusivity_from_msd",
     "drift_conductivity",
+    "lattice_gas_thermodynamic_factor",
     "linear_response_validity",
     "nernst_einstein_conductivity",
     "random_walk_diffusivity",
@@ -262,6 +264,57 @@ class DriftConductivityModel(Model):
         return {"conductivity": drift_conductivity(n, inputs["mobility"], self.charge_number),
                 "conductivity_err": np.abs(drift_conductivity(n, inputs["mobility_err"],
                                                               self.charge_number))}
+
+
+def lattice_gas_thermodynamic_factor(n_sites: int, n_carriers: int) -> float:
+    """Thermodynamic factor of a lattice gas with site exclusion, canonical form.
+
+    ``(N - 1) / (N - N_c)`` for ``N_c`` carriers on ``N`` sites; ``1 / (1 - c)`` for a
+    large lattice. With it the chemical (Fickian) diffusivity ``D_sigma * factor``
+    equals the single-particle ``D0`` at any concentration (Kutner 1981, Phys. Lett.
+    A 81, 239).
+
+    Examples
+    --------
+    >>> lattice_gas_thermodynamic_factor(101, 51)
+    2.0
+    """
+    n, nc = int(n_sites), int(n_carriers)
+    if not 0 <= nc < n:
+        raise ConfigError(f"thermodynamic factor: need 0 <= carriers < sites, got {nc} of {n}")
+    return (n - 1) / (n - nc)
+
+
+class FickDiffusivityModel(Model):
+    """Chemical (Fickian) diffusivity from the collective one of a lattice gas.
+
+    Inputs ``collective_diffusivity`` [m^2/s] (``D_sigma``, from kMC) and
+    ``blocking_factor`` [-] (the effective-medium ratio of real particles to the
+    ideal crystal); outputs ``chemical_diffusivity`` = ``D_sigma`` times
+    :func:`lattice_gas_thermodynamic_factor`, and ``particle_diffusivity`` = that
+    times the blocking factor [m^2/s].
+    """
+
+    inputs = (
+        Port("collective_diffusivity", "m**2/s", description="jump diffusivity D_sigma"),
+        Port("blocking_factor", "", description="effective over ideal-crystal diffusivity"),
+    )
+    outputs = (
+        Port("chemical_diffusivity", "m**2/s", description="D_sigma x thermodynamic factor"),
+        Port("particle_diffusivity", "m**2/s", description="chemical D x blocking factor"),
+    )
+    vectorized = True
+    length_scale = 1e-7
+    identity = "rates.fick_diffusivity"
+
+    def __init__(self, *, n_sites: int, n_carriers: int, name: str = "fick") -> None:
+        self.n_sites, self.n_carriers, self.name = n_sites, n_carriers, name
+        self._phi = lattice_gas_thermodynamic_factor(n_sites, n_carriers)
+
+    def _run(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        d, phi = inputs["collective_diffusivity"], self._phi
+        return {"chemical_diffusivity": d * phi,
+                "particle_diffusivity": d * phi * inputs["blocking_factor"]}
 
 
 class OhmicConductorModel(Model):
