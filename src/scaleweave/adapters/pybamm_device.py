@@ -201,7 +201,7 @@ class DeviceModel(Model):
             raise ConfigError(f"device: unknown PyBaMM parameter set {parameter_set!r}: "
                               f"{exc}") from exc
         self.parameter_set = parameter_set
-        self.model = self.model_name = model
+        self.model = model
         self.c_rates = rates
         self.conductivity_mode = conductivity_mode
         self.diffusivity_target = diffusivity_target
@@ -307,7 +307,7 @@ class DeviceModel(Model):
             try:
                 sols = self._sim.solve([0.0, t_end], inputs=pb if n_s > 1 else pb[0])
             except pybamm.SolverError as exc:
-                raise ModelError(f"device: PyBaMM {self.model_name} with {self.parameter_set} "
+                raise ModelError(f"device: PyBaMM {self.model} with {self.parameter_set} "
                                  f"failed at {c}C: {exc}") from exc
             sols = sols if isinstance(sols, list) else [sols]
             for i, sol in enumerate(sols):
@@ -337,7 +337,7 @@ class DeviceModel(Model):
 
     def cache_parameters(self) -> dict[str, Any]:
         """The parameter set, model, mesh, rates and mappings (for a content-hash key)."""
-        return {"parameter_set": self.parameter_set, "model": self.model_name,
+        return {"parameter_set": self.parameter_set, "model": self.model,
                 "c_rates": list(self.c_rates), "var_pts": self._var_pts,
                 "conductivity_mode": self.conductivity_mode,
                 "diffusivity_target": self.diffusivity_target,

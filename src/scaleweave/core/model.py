@@ -116,9 +116,6 @@ class Diagnostic:
         ``le``: valid while ``value <= limit``; ``ge``: while ``value >= limit``.
     scale : float
         Factor from the port's SI value to the reported value (e.g. 1/eV).
-    skip_below : float or None
-        Values below this mean "not measured in this run" (a -1 sentinel); such
-        entries are left out.
     """
 
     name: str
@@ -126,13 +123,10 @@ class Diagnostic:
     limit: float | str
     sense: Literal["le", "ge"] = "le"
     scale: float = 1.0
-    skip_below: float | None = None
 
     def evaluate(self, model: Model, outputs: Mapping[str, Any], label: str) -> Validity | None:
         """The :class:`Validity` entry from ``outputs`` (worst over a batch), or None."""
         values = np.asarray(outputs[self.output], dtype=float) * self.scale
-        if self.skip_below is not None:
-            values = values[values >= self.skip_below]
         values = values[~np.isnan(values)]
         if values.size == 0:
             return None
@@ -401,7 +395,7 @@ class Bridge(Model):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not cls.diagnostics and not getattr(cls, "__abstract_bridge__", False):
+        if not cls.diagnostics:
             raise TypeError(f"bridge {cls.__qualname__} declares no diagnostics: a bridge "
                             "must say when it is valid")
 

@@ -427,7 +427,7 @@ class SurrogateModel(Model):
     ----------
     surrogate : PCESurrogate
         The expansion (its inputs are the varied ports).
-    original : Model
+    model : Model
         The model it stands in for.
     tolerance : float
         Limit on the cross-validated error used by :meth:`validity`.
@@ -446,7 +446,7 @@ class SurrogateModel(Model):
         self.length_scale = model.length_scale
         self.time_scale = model.time_scale
         self.surrogate = surrogate
-        self.model = self.original = model
+        self.model = model
         self.tolerance = tolerance
         self.fixed = fixed
 
