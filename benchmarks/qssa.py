@@ -28,8 +28,8 @@ import time
 import numpy as np
 
 from benchmarks._common import figure_line, machine_info, time_interleaved, write_json
+from scaleweave.bridges.reduction.binding import binding_network
 from scaleweave.bridges.reduction.qssa import qssa_reduce
-from scaleweave.cases.infection import binding_network
 from scaleweave.engines.kinetics.reaction_network import solve_rate_equations
 from scaleweave.engines.kinetics.ssa import ssa_ensemble
 

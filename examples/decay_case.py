@@ -6,13 +6,17 @@ report)::
 
     scaleweave run examples/decay_case.py:DecayCase --out results
     scaleweave run examples/decay_case.py:DecayCase --set 'rate=normal(2 1/h, 0.1 1/h)'
+    scaleweave show examples/decay_case.py:DecayCase
 
-A sample of ``n_atoms`` nuclei decays with a rate constant ``k`` known only to an
-interval of values (aleatory variability between samples, ``uniform(k1, k2)``).
-The atomistic model gives each nucleus's survival probability ``exp(-k t)``; the
-sample-scale model counts the survivors. Reference: for ``k ~ U(k1, k2)`` the mean
-surviving fraction is exactly ``(exp(-k1 t) - exp(-k2 t)) / ((k2 - k1) t)``; for
-any other distribution the reference is listed as skipped, with the reason.
+A sample of ``n_atoms`` nuclei decays with a rate constant ``k`` that varies between
+samples (aleatory, ``uniform(k1, k2)``). The nucleus model gives each nucleus's
+survival probability ``exp(-k t)``; the sample-scale model counts the survivors.
+References: for ``k ~ U(k1, k2)`` the mean surviving fraction is exactly
+``(exp(-k1 t) - exp(-k2 t)) / ((k2 - k1) t)``; for a fixed ``k`` it is ``exp(-k t)``;
+for any other distribution the reference is listed as skipped, with the reason.
+
+The case only declares and wires: the base binds the parameters to their ports,
+propagates the uncertain rate, checks the references and writes the results.
 """
 
 from __future__ import annotations
@@ -22,28 +26,33 @@ from typing import Any, ClassVar
 
 import numpy as np
 import xarray as xr
+from matplotlib.figure import Figure
 
 from scaleweave import (
+    Analysis,
     Case,
-    CaseResult,
     Output,
     Parameter,
-    ReferenceCheck,
+    Reference,
+    SkippedReference,
     Study,
     Uniform,
     model_from_function,
-    propagate,
 )
 
+_EXACT = "exact average of exp(-k t) over k ~ U(k1, k2)"
 
-def decay_study(t: float, n_atoms: float) -> Study:
+
+def decay_study() -> Study:
     """Two scales: one nucleus (survival probability) and the sample (survivors)."""
     nucleus = model_from_function(
-        lambda rate: {"survival": np.exp(-rate * t)}, inputs={"rate": "1/s"},
-        outputs={"survival": ""}, name="nucleus", vectorized=True, length_scale=1e-15)
+        lambda rate, time: {"survival": np.exp(-rate * time)},
+        inputs={"rate": "1/s", "time": "s"}, outputs={"survival": ""}, name="nucleus",
+        vectorized=True, length_scale=1e-15)
     sample = model_from_function(
-        lambda survival: {"survivors": n_atoms * survival}, inputs={"survival": ""},
-        outputs={"survivors": ""}, name="sample", vectorized=True, length_scale=1e-3)
+        lambda survival, n_atoms: {"survivors": n_atoms * survival},
+        inputs={"survival": "", "n_atoms": ""}, outputs={"survivors": ""}, name="sample",
+        vectorized=True, length_scale=1e-3)
     return Study([nucleus, sample]).connect_by_name()
 
 
@@ -52,49 +61,62 @@ class DecayCase(Case):
 
     name = "decay"
     title = "Radioactive decay with an uncertain rate (an external case)"
-    description = ("Survivors of a decaying sample when the rate constant varies: exact "
-                   "mean against a propagated distribution")
+    summary = ("Survivors of a decaying sample when the rate constant varies: exact mean "
+               "against a propagated distribution")
     parameters = (
         Parameter("rate", "uniform(0.5 1/h, 1.5 1/h) aleatory", "1/h",
                   "decay rate constant k", low=0.0, uncertain=True, binds=("nucleus.rate",),
                   scale="nucleus"),
-        Parameter("time", 2.0, "h", "elapsed time t", low=0.0),
-        Parameter("n_atoms", 1e20, "", "nuclei in the sample", low=1.0),
+        Parameter("time", 2.0, "h", "elapsed time t", low=0.0, binds=("nucleus.time",),
+                  scale="nucleus"),
+        Parameter("n_atoms", 1e20, "", "nuclei in the sample", low=1.0,
+                  binds=("sample.n_atoms",), scale="sample"),
         Parameter("n_samples", 4096, "", "propagation samples", low=64, integer=True),
     )
     samples_parameter = "n_samples"
     quick: ClassVar[dict[str, Any]] = {"n_samples": 1024}
 
-    def run(self, params, ctx):
-        study = decay_study(params["time"], params["n_atoms"])
-        (target,) = self.parameters[0].binds
-        study.bind("rate", target, value=params["rate"])  # SI, the port's unit
-        uncertain = {n: d for n, d in params.uncertain.items() if n == "rate"}
-        refs: list[ReferenceCheck] = []
-        notes = []
-        if not uncertain:
-            fraction = math.exp(-params["rate"] * params["time"])
-            outputs = {"surviving_fraction": Output(fraction, "", description="exp(-k t)")}
-            ds = xr.Dataset({"surviving_fraction": ((), fraction, {"units": "1"})})
-            return CaseResult(dataset=ds, outputs=outputs)
-        res = propagate(study, uncertain, n=params["n_samples"], seed=ctx.seed,
-                        evaluator=ctx.evaluator(study, "decay"))
-        s = res.stats["nucleus.survival"]
-        outputs = {"surviving_fraction": Output(
-            s["mean"], "", s["mean_lo"], s["mean_hi"], "mean surviving fraction (95% MC)")}
-        dist, t = uncertain["rate"], params["time"]
+    def study(self, params, ctx):
+        return {"decay": decay_study()}
+
+    def references(self, params):
+        dist, t = params.uncertain.get("rate"), params["time"]
+        if dist is None:
+            return [Reference("surviving fraction", "surviving_fraction",
+                              math.exp(-params["rate"] * t), 1e-12, "exp(-k t)")]
         if isinstance(dist, Uniform) and dist.kind == "aleatory":
             k1, k2 = (float(dist.ppf(u)) for u in (0.0, 1.0))  # the ends, in SI (1/s)
             exact = (math.exp(-k1 * t) - math.exp(-k2 * t)) / ((k2 - k1) * t)
-            refs.append(ReferenceCheck(
-                "mean surviving fraction", s["mean"], exact, 4 * s["mc_error"],
-                "exact average of exp(-k t) over k ~ U(k1, k2); tolerance 4 Monte Carlo "
-                "standard errors of this run", "abs"))
-        else:
-            notes.append("exact mean left out: it needs the rate uniform and aleatory")
-        ds = res.dataset.rename({d: f"decay_{d}" for d in res.dataset.dims})
+            return [Reference("mean surviving fraction", "surviving_fraction", exact, 0.0,
+                              _EXACT + "; tolerance 4 Monte Carlo standard errors of this run",
+                              "abs", sigmas=4)]
+        return [SkippedReference("mean surviving fraction",
+                                 "the exact mean needs the rate uniform and aleatory")]
+
+    def analyse(self, runs, ctx):
+        run = runs["decay"]
+        if run.propagation is None:
+            fraction = float(run.si("nucleus.survival"))
+            ds = xr.Dataset({"surviving_fraction": ((), fraction, {"units": "1"})})
+            return Analysis({"surviving_fraction": Output(fraction, "",
+                                                          description="exp(-k t)")}, ds)
+        s = run.propagation.stats["nucleus.survival"]
+        outputs = {"surviving_fraction": Output(
+            s["mean"], "", s["mean_lo"], s["mean_hi"], "mean surviving fraction (95% MC)",
+            error=s["mc_error"])}
+        ds = run.propagation.dataset.rename({d: f"decay_{d}" for d in run.propagation.dataset.dims})
         for name in list(ds.data_vars) + list(ds.coords):
             ds[name].attrs.setdefault("units", "1")
-        ds.attrs["notes"] = "; ".join(notes)
-        return CaseResult(dataset=ds, outputs=outputs, references=refs,
-                          failed_samples=res.n_failed)
+        return Analysis(outputs, ds)
+
+    def figures(self, dataset):
+        if "nucleus.survival" not in dataset:
+            return {}
+        fig = Figure(figsize=(5.5, 3.8), layout="constrained")
+        ax = fig.subplots()
+        ax.hist(dataset["nucleus.survival"].values.ravel(), bins=60, density=True,
+                color="#9ecae1")
+        ax.set_xlabel("surviving fraction exp(-k t) (1)")
+        ax.set_ylabel("probability density")
+        ax.set_title("Survival when the rate varies between samples")
+        return {"survival": fig}

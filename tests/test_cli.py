@@ -115,19 +115,21 @@ def test_unwritable_out(capsys, tmp_path):
 class NaNCase(Case):
     name = "nan-case"
     title = "A model that returns NaN"
-    parameters = (Parameter("x", 1.0, "m"),)
+    parameters = (Parameter("x", 1.0, "m", binds=("leaky.x",)),)
 
-    def run(self, params, ctx):
+    def study(self, params, ctx):
         src = model_from_function(lambda x: {"y": np.array([x, np.nan])}, inputs={"x": "m"},
                                   outputs={"y": "m"}, name="leaky")
-        Study([src]).run({"leaky.x": params["x"]})
+        return Study([src])
+
+    def analyse(self, runs, ctx):
         raise AssertionError("unreachable")
 
 
 class InterruptedCase(NaNCase):
     name = "interrupted"
 
-    def run(self, params, ctx):
+    def study(self, params, ctx):
         raise KeyboardInterrupt
 
 
@@ -135,8 +137,8 @@ class InterruptedCase(NaNCase):
 def fake_cases(monkeypatch):
     registry = {"nan-case": NaNCase, "interrupted": InterruptedCase}
     original = cases_module.load_case
-    monkeypatch.setitem(cases_module.CASES, "nan-case", ("x:y", "NaN"))
-    monkeypatch.setitem(cases_module.CASES, "interrupted", ("x:y", "Ctrl-C"))
+    monkeypatch.setitem(cases_module.CASES, "nan-case", "x:y")
+    monkeypatch.setitem(cases_module.CASES, "interrupted", "x:y")
     monkeypatch.setattr(cases_module, "load_case",
                         lambda name: registry[name] if name in registry else original(name))
 
@@ -197,3 +199,9 @@ def test_console_script_starts_without_heavy_imports():
                          check=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]
                                                                           / "src")})
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_list_reads_the_summary_each_case_declares():
+    # `list` parses the declarations (no import); the line is the class's own summary.
+    for name, (_, line) in cases_module.available_cases().items():
+        assert line == cases_module.load_case(name).summary and line

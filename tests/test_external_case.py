@@ -53,6 +53,16 @@ def test_example_reference_follows_the_inputs_and_is_skipped_when_it_does_not_ap
     assert code == 0, err
     summary = json.loads((tmp_path / "decay" / "summary.json").read_text())
     assert summary["references"] == []
+    assert summary["skipped_references"] == [{
+        "name": "mean surviving fraction",
+        "reason": "the exact mean needs the rate uniform and aleatory"}]
+    # a fixed rate: one nominal run of the study, against exp(-k t)
+    code, _, err = run(capsys, "run", EXAMPLE, "--quiet", "--no-report", "--out",
+                       str(tmp_path), "--set", "rate=2 1/h", "--set", "time=1 h")
+    assert code == 0, err
+    ref = json.loads((tmp_path / "decay" / "summary.json").read_text())["references"][0]
+    assert ref["expected"] == pytest.approx(math.exp(-2.0), rel=1e-12)
+    assert ref["value"] == pytest.approx(math.exp(-2.0), rel=1e-12)
 
 
 def test_bad_case_targets_are_one_line_exit_2(capsys, tmp_path):
@@ -107,3 +117,24 @@ def test_show_of_an_external_case_and_its_bindings(capsys):
     row = next(line for line in out.splitlines() if line.startswith("  rate "))
     assert "uniform(0.5 1/h, 1.5 1/h) aleatory" in row and "1/h" in row
     assert "--samples sets: n_samples" in out
+    # the study graph, with units, and the references with their sources
+    assert "nucleus (core.function)" in out and "nucleus.survival -> sample.survival" in out
+    assert "parameter rate -> nucleus.rate" in out
+    assert "mean surviving fraction: surviving_fraction vs 0.159046" in out
+    assert "4 Monte Carlo standard errors" in out
+
+
+def test_redraw_draws_the_figures_again_from_result_nc(capsys, tmp_path):
+    code, _, err = run(capsys, "run", EXAMPLE, "--quick", "--quiet", "--out", str(tmp_path))
+    assert code == 0, err
+    folder = tmp_path / "decay"
+    for png in folder.glob("*.png"):
+        png.unlink()
+    before = json.loads((folder / "summary.json").read_text())
+    code, _, err = run(capsys, "report", str(tmp_path), "--redraw")
+    assert code == 0, err
+    after = json.loads((folder / "summary.json").read_text())
+    assert after["figures"] == before["figures"] == ["survival.png", "study-graph.png"]
+    assert all((folder / f).stat().st_size > 5_000 for f in after["figures"])
+    assert after["outputs"] == before["outputs"] and (tmp_path / "index.html").is_file()
+    assert not list(tmp_path.glob(".*partial"))

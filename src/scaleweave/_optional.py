@@ -8,7 +8,7 @@ from types import ModuleType
 
 from scaleweave.errors import MissingExtraError
 
-__all__ = ["import_optional", "require_optional"]
+__all__ = ["import_jax", "import_optional", "require_optional"]
 
 
 def import_optional(module: str, needed_by: str, extra: str | None) -> ModuleType:
@@ -43,3 +43,16 @@ def require_optional(modules: tuple[str, ...], needed_by: str, extra: str) -> No
         if importlib.util.find_spec(module) is None:
             raise MissingExtraError(f"{needed_by} needs the optional package {module!r}: "
                                     f"pip install 'scaleweave[{extra}]'")
+
+
+def import_jax(needed_by: str) -> ModuleType:
+    """Import JAX in 64-bit mode (``jax_enable_x64``), for every fit the same way.
+
+    JAX starts in 32-bit mode unless something switched it (PyBaMM does when it is
+    imported), so without this a posterior would depend on which case ran earlier in
+    the same process. Samplers run in double precision here whatever was imported
+    before.
+    """
+    jax = import_optional("jax", needed_by, "bayes")
+    jax.config.update("jax_enable_x64", True)
+    return jax

@@ -23,6 +23,7 @@ examples:
   scaleweave run multirate --set macro_dt="0.25 s" --set substeps=8
   scaleweave run all --quick --out results      # the gallery, then results/index.html
   scaleweave report results
+  scaleweave report results --redraw            # figures again from each result.nc
   scaleweave bench coupler_overhead
 
 Parameter values take units: --set macro_dt="250 ms". A TOML file given with
@@ -75,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="write DIR/index.html over every case in DIR")
     rep.add_argument("dir", metavar="DIR")
+    rep.add_argument("--redraw", action="store_true",
+                     help="draw every case's figures again from its result.nc first")
     rep.add_argument("--debug", action="store_true", help="show tracebacks of failures")
 
     b = sub.add_parser("bench", help="run a benchmark from benchmarks/ (or 'all')")
@@ -187,6 +190,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if not Path(args.dir).is_dir():
         raise ConfigError(f"no results folder {args.dir!r}: run 'scaleweave run CASE --out "
                           f"{args.dir}' first")
+    if args.redraw:
+        from scaleweave.runner import redraw_results
+
+        folders = redraw_results(args.dir)
+        args.dir = str(folders[0].parent) if folders == [Path(args.dir)] else args.dir
     print(build_report(args.dir))
     return 0
 

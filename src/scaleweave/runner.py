@@ -12,7 +12,7 @@ from typing import Any
 
 from scaleweave.errors import ConfigError, ModelError, ScaleweaveError
 
-__all__ = ["check_writable", "config_for_case", "run_case"]
+__all__ = ["check_writable", "config_for_case", "redraw_results", "run_case"]
 
 
 def check_writable(out: str | os.PathLike) -> Path:
@@ -56,6 +56,43 @@ def config_for_case(config: dict[str, Any], case_name: str, all_cases: Sequence[
             f"put each case's parameters under its own table, e.g. [{case_name}]"
         )
     return {**top, **own}
+
+
+def _target(name: str) -> str:
+    """The case name as given, with a file path made absolute (so it is found again)."""
+    where, sep, cls = name.rpartition(":")
+    if sep and (where.endswith(".py") or Path(where).is_file()):
+        return f"{Path(where).resolve()}:{cls}"
+    return name
+
+
+def redraw_results(results_dir: str | os.PathLike) -> list[Path]:
+    """Draw the figures of every case folder in ``results_dir`` again from its ``result.nc``.
+
+    ``results_dir`` is a results folder (``OUT``) or one case's folder (``OUT/CASE``).
+    Each case is found by the name recorded in its ``result.nc``.
+
+    Raises
+    ------
+    ConfigError
+        No case folder in ``results_dir``, or a folder whose case cannot be loaded.
+    """
+    import xarray as xr
+
+    from scaleweave.cases import load_case
+    from scaleweave.core.results import redraw
+
+    root = Path(results_dir)
+    folders = ([root] if (root / "result.nc").is_file() else
+               sorted(f for f in root.iterdir() if (f / "result.nc").is_file()
+                      and (f / "summary.json").is_file() and not f.name.startswith(".")))
+    if not folders:
+        raise ConfigError(f"no case results in {str(root)!r} to redraw (no */result.nc)")
+    for folder in folders:
+        with xr.open_dataset(folder / "result.nc") as ds:
+            target = str(ds.attrs.get("case_target", ds.attrs.get("case", folder.name)))
+        redraw(folder, load_case(target)())
+    return folders
 
 
 def run_case(
@@ -107,6 +144,7 @@ def run_case(
     from scaleweave.core.results import write_result
 
     case_cls = load_case(name)
+    target = _target(name)
     name = case_cls.name  # a case given as path/to/file.py:Class writes OUT/<its name>
     case_cls.check_requirements()
     params = resolve_parameters(
@@ -124,9 +162,10 @@ def run_case(
                      scheduler=scheduler, quiet=quiet,
                      campaign_dir=out_path / ".campaigns" / name,
                      checkpoint_dir=out_path / ".checkpoints" / name)
+    case = case_cls()
     start = time.perf_counter()
     try:
-        result = case_cls().run(params, ctx)
+        result = case.run(params, ctx)
     except ScaleweaveError:
         raise
     except Exception as exc:  # a bug or a library failure inside the case
@@ -136,7 +175,7 @@ def run_case(
     runtime = time.perf_counter() - start
     result.resumed.update({c.key: c.resumed_at for c in ctx.checkpoints
                            if c.resumed_at is not None})
-    folder = write_result(out_path, case_cls, result, params, seed, runtime)
+    folder = write_result(out_path, case, result, params, seed, runtime, target=target)
     for empty in (out_path / ".checkpoints" / name, out_path / ".checkpoints"):
         with contextlib.suppress(OSError):  # completed runs removed theirs: no debris
             empty.rmdir()

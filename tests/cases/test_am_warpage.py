@@ -1,18 +1,47 @@
 """Reference test of the ``am-warpage`` case at its quick size.
 
 The case's references (cited in the case): uniform-stiffness layer eigenstrain equals
-the volume mean, (eps_L + eps_T)/2 for 0/90 tracks (issue 8); Levin (1967) for the
-porous layer; Voigt/Reuss containment (Hill 1952); FE vs Timoshenko (1925) bilayer
-within 1 %; FE vs multilayer plate theory for the layer-by-layer build (Hsueh 2002).
+the volume mean, (eps_L + eps_T)/2 for 0/90 tracks (issue 8); Voigt/Reuss containment
+(Hill 1952). Its solver diagnostics (validity): Levin (1967) for the porous layer; FE
+vs Timoshenko (1925) bilayer within 1 %; FE vs multilayer plate theory for the
+layer-by-layer build (Hsueh 2002).
 """
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
+from scaleweave.cases.am_warpage import AMWarpageCase
+from scaleweave.cases.context import RunContext
+from scaleweave.core.checks import Reference, SkippedReference
+from scaleweave.core.parameters import resolve_parameters
 from scaleweave.runner import run_case
+
+EPS_L, EPS_T = -4e-3, -1.5e-3
+HILL = ("layer stiffness below the Voigt bound (min eig of (C_V - C*)/|C_V|)",
+        "layer stiffness above the Reuss bound (min eig of (C* - C_R)/|C*|)")
+UNIFORM = tuple(f"layer eigenstrain eps*_{ax}, equal track stiffness, vs the volume mean"
+                for ax in ("xx", "yy"))
+REF_090 = "0/90 layer eigenstrain eps*_xx vs (eps_L + eps_T)/2"
+# comparisons with the run's own layer: diagnostics of the solvers (moved from references)
+SOLVER_CHECKS = {
+    "Levin (1967) relation, porous layer: relative deviation of FFT tr(eps*)/3 from Levin "
+    "with the FFT K*": 1e-5,
+    "FE layer-by-layer curvature vs multilayer plate theory (Hsueh 2002): relative "
+    "difference": 0.01,
+    "FE edge deflection vs -kappa L^2/8 of plate theory: relative difference (free-end "
+    "boundary layer, O(h/L))": 0.02,
+    "FE bilayer curvature (deposit as one layer) vs Timoshenko (1925): relative "
+    "difference": 0.01,
+}
+
+
+def _params(*sets):
+    return resolve_parameters(AMWarpageCase.parameters, quick=AMWarpageCase.quick,
+                              overrides=list(sets))
 
 
 def _run(tmp_path, *sets):
@@ -25,23 +54,39 @@ def test_quick_run_passes_its_references(tmp_path):
     summary, folder = _run(tmp_path)
     refs = {r["name"]: r for r in summary["references"]}
     assert [n for n, r in refs.items() if not r["passed"]] == []
-    assert len(refs) >= 9
-    assert refs["0/90 layer eigenstrain eps*_xx vs (eps_L + eps_T)/2"]["expected"] == \
-        pytest.approx(0.5 * (-4e-3 - 1.5e-3))
+    assert set(refs) == {*HILL, *UNIFORM, REF_090}
+    assert refs[REF_090]["expected"] == pytest.approx(0.5 * (EPS_L + EPS_T))
+    assert refs[REF_090]["tolerance"] == 1e-6
+    for name in HILL:
+        assert (refs[name]["expected"], refs[name]["tolerance"], refs[name]["comparison"]) \
+            == (0.0, 1e-9, "ge")
+    for name in UNIFORM:
+        assert refs[name]["expected"] == pytest.approx(0.5 * (EPS_L + EPS_T), rel=1e-12)
+        assert refs[name]["value"] == pytest.approx(refs[name]["expected"], rel=1e-6)
     assert all(v["ok"] for v in summary["validity"]), summary["validity"]
+    validity = {v["diagnostic"]: v for v in summary["validity"]}
+    for name, limit in SOLVER_CHECKS.items():
+        assert validity[name]["limit"] == limit and validity[name]["ok"]
+    assert validity["part length / thickness (thin-part regime)"]["value"] == \
+        pytest.approx(100.0 / (3.0 + 6 * 0.5))
+    # the ensemble's layer RVEs are collected from the study's declared diagnostic
+    assert any(v["bridge"] == "layer" and "residual" in v["diagnostic"]
+               for v in summary["validity"])
     out = summary["outputs"]
     # a shrinking deposit curls the part up; the aleatory interval brackets the nominal
     assert out["curvature"]["value"] < 0 and out["edge_deflection"]["value"] > 0
     assert out["edge_deflection"]["lo"] < out["edge_deflection"]["hi"]
     assert out["edge_deflection_sd"]["value"] > 0
+    assert out["edge_deflection_mean"]["error"] > 0
     assert out["curvature_fe"]["value"] == pytest.approx(out["curvature"]["value"], rel=1e-2)
     # 0/90 layer: in-plane isotropic eigenstrain, between eps_L and eps_T
     assert out["layer_eps_xx"]["value"] == pytest.approx(out["layer_eps_yy"]["value"],
                                                          rel=1e-3)
     assert -4e-3 < out["layer_eps_xx"]["value"] < -1.5e-3
     assert summary["parameters"]["porosity"]["kind"] == "aleatory"
-    assert {"part.png", "rve.png", "layer_bounds.png", "warpage_distribution.png"} <= \
-        {p.name for p in folder.iterdir()}
+    assert {"part.png", "rve.png", "layer_bounds.png", "warpage_distribution.png",
+            "study-graph.png"} <= {p.name for p in folder.iterdir()}
+    assert summary["figures"][0] == "part.png"
 
 
 def test_other_strategy_and_fixed_microstructure(tmp_path):
@@ -49,5 +94,47 @@ def test_other_strategy_and_fixed_microstructure(tmp_path):
                       "pattern=0.3")
     refs = {r["name"]: r for r in summary["references"]}
     assert all(r["passed"] for r in refs.values()), summary["references"]
-    assert "0/90 layer eigenstrain eps*_xx vs (eps_L + eps_T)/2" not in refs
+    assert REF_090 not in refs
+    assert [s["name"] for s in summary["skipped_references"]] == [REF_090]
     assert summary["outputs"]["edge_deflection"]["lo"] is None  # nothing aleatory left
+    assert all(v["ok"] for v in summary["validity"]), summary["validity"]
+
+
+def test_references_need_no_run():
+    refs = AMWarpageCase().references(_params())
+    by_name = {r.name: r for r in refs}
+    assert all(isinstance(r, Reference) for r in refs)
+    assert list(by_name) == [*HILL, *UNIFORM, REF_090]
+    assert [by_name[n].output for n in (*HILL, *UNIFORM, REF_090)] == [
+        "layer_voigt_margin", "layer_reuss_margin", "uniform_layer_eps_xx",
+        "uniform_layer_eps_yy", "uniform_layer_eps_xx"]
+    for name in (*UNIFORM, REF_090):
+        assert by_name[name].expected == pytest.approx(0.5 * (EPS_L + EPS_T), rel=1e-14)
+        assert (by_name[name].tolerance, by_name[name].comparison) == (1e-6, "rel")
+
+
+def test_references_follow_the_scan_strategy():
+    refs = AMWarpageCase().references(_params("strategy=67", "rve_layers=3"))
+    angles = np.radians([0.0, 67.0, 134.0])
+    expected = {UNIFORM[0]: EPS_T + (EPS_L - EPS_T) * np.mean(np.cos(angles) ** 2),
+                UNIFORM[1]: EPS_T + (EPS_L - EPS_T) * np.mean(np.sin(angles) ** 2)}
+    for r in refs:
+        if r.name in expected:
+            assert r.expected == pytest.approx(expected[r.name], rel=1e-12)
+    skipped = [r for r in refs if isinstance(r, SkippedReference)]
+    assert [r.name for r in skipped] == [REF_090] and "'67'" in skipped[0].reason
+    odd = AMWarpageCase().references(_params("rve_layers=3"))
+    assert [r.reason for r in odd if isinstance(r, SkippedReference)] == [
+        "an odd number of RVE layers (3) is not a 0/90 repeat"]
+
+
+def test_study_is_wiring_only():
+    case = AMWarpageCase()
+    params = _params()
+    (study,) = case.studies(params, RunContext(seed=3)).values()
+    assert list(study.models) == ["layer", "plate"]
+    assert study.bindings == {"porosity": ("layer.porosity",),
+                              "pattern": ("layer.pattern",)}
+    assert study.models["layer"].seed == 3
+    assert {(lk.source, lk.target) for lk in study.links} >= {
+        ("layer.modulus", "plate.modulus"), ("layer.mismatch", "plate.mismatch")}

@@ -3,19 +3,24 @@
 The default-run tests use the EMT stand-in hop (seconds) instead of the CHGNet NEB
 (about a minute on one core); the CHGNet run, with its check against the GGA
 barrier 0.27 eV of Morgan, Van der Ven & Ceder (2004), is marked ``slow``. The
-case's references (cited in the case module): Arrhenius 6.31e8 1/s and
-D = 9.47e-8 cm^2/s (issue 6), the exact collective diffusivity of the lattice gas
-with site exclusion, drift vs Nernst-Einstein conductivity, the device bridge vs
-PyBaMM's own run, and the double-counting guard.
+case's references (``scaleweave.cases.battery.references``): the DFT barrier and
+the exact collective diffusivity of the lattice gas with site exclusion; drift vs
+Nernst-Einstein conductivity is a validity diagnostic. Self-tests of the pieces the
+case wires, with fixed inputs, are unit tests here: Arrhenius 6.31e8 1/s and
+D = 9.47e-8 cm^2/s (issue 6), the device bridge vs PyBaMM's own run, and the
+double-counting guard.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
 
+from scaleweave.core.checks import Reference, SkippedReference
+from scaleweave.core.parameters import resolve_parameters
 from scaleweave.errors import ConfigError, CouplingError, MissingExtraError
 from scaleweave.runner import run_case
 
@@ -37,18 +42,29 @@ def test_quick_run_chains_four_scales_and_passes_references(emt_run):
     summary, folder = emt_run
     refs = {r["name"]: r for r in summary["references"]}
     assert [n for n, r in refs.items() if not r["passed"]] == []
-    names = " | ".join(refs)
-    for key in ("Arrhenius rate", "D = Gamma a^2/6", "collective diffusivity",
-                "drift-route vs Nernst-Einstein", "refuses the field at two scales",
-                "device capacity at 1C", "device capacity at 3C"):
-        assert key in names
-    arr = next(r for n, r in refs.items() if n.startswith("Arrhenius rate"))
-    assert arr["expected"] == pytest.approx(6.31e8)
-    assert all(v["ok"] for v in summary["validity"]), summary["validity"]
-    diagnostics = {v["diagnostic"] for v in summary["validity"]}
-    assert {"NEB residual force (eV/Angstrom) vs fmax", "|imaginary modes at saddle - 1|",
-            "barrier over kT (Ea/kT)", "field work per hop over kT (qEa/kT)"} <= diagnostics
     out = summary["outputs"]
+    # kMC: D_sigma / D0 = (N - N_c)/(N - 1) exactly, N = 64 sites, N_c = 58 Li; 3 SE
+    kmc = refs["kMC collective diffusivity over D0 vs (N - N_c)/(N - 1)"]
+    assert kmc["expected"] == pytest.approx(6 / 63, rel=1e-12)
+    assert kmc["comparison"] == "abs"
+    ratio = out["collective_diffusivity_over_d0"]
+    assert kmc["value"] == ratio["value"]
+    assert kmc["tolerance"] == pytest.approx(3 * ratio["error"], rel=1e-12)
+    # EMT: the DFT barrier of the Li hop does not apply (listed, with the reason)
+    skipped = {r["name"]: r["reason"] for r in summary["skipped_references"]}
+    assert "calculator=emt" in skipped["CHGNet Li b-channel barrier vs DFT (eV)"]
+    assert set(refs) == {kmc["name"]}
+    assert all(v["ok"] for v in summary["validity"]), summary["validity"]
+    diagnostics = {v["diagnostic"]: v for v in summary["validity"]}
+    assert {"NEB residual force (eV/Angstrom) vs fmax", "|imaginary modes at saddle - 1|",
+            "barrier over kT (Ea/kT)", "field work per hop over kT (qEa/kT)",
+            "smallest c_e/c_e0 (electrolyte depletion)"} <= set(diagnostics)
+    # drift route vs Nernst-Einstein: within 3 combined standard errors (Einstein relation)
+    drift = next(v for d, v in diagnostics.items() if d.startswith("|drift-route"))
+    sigma, sigma_d = out["conductivity"], out["conductivity_drift"]
+    assert drift["value"] == pytest.approx(abs(sigma_d["value"] - sigma["value"]), rel=1e-12)
+    assert drift["limit"] == pytest.approx(
+        3 * np.hypot(sigma["error"], sigma_d["error"]), rel=1e-12)
     # the chain: barrier -> rate -> D -> sigma -> capacity, with error bars on the device
     assert 0.2 < out["barrier"]["value"] < 0.6  # EMT Au/Al(100) hop
     assert out["conductivity"]["value"] > 0
@@ -76,9 +92,9 @@ def test_warm_cache_reuses_the_barrier(emt_run, tmp_path):
 
 def _field_study(device_field: bool, kmc_field: str = "1e6 V/m"):
     from scaleweave.bridges.rates.transport import DriftConductivityModel, OhmicConductorModel
-    from scaleweave.cases.battery import lfp_li_lattice
+    from scaleweave.cases.battery.study import lfp_li_lattice
     from scaleweave.core.study import Study
-    from scaleweave.engines.lattice.kmc import KMCModel
+    from scaleweave.engines.lattice.kmc_model import KMCModel
 
     kmc = KMCModel(lattice=lfp_li_lattice((1, 4, 1)), concentration=0.5, n_replicas=2,
                    field_direction=(0, 1, 0), name="kmc")
@@ -117,8 +133,8 @@ def test_field_at_one_scale_is_accepted():
 def test_chemical_diffusivity_is_d0_at_any_concentration():
     """Lattice gas: D_sigma = D0 (N - N_c)/(N - 1), so D_chem = D_sigma (N-1)/(N-N_c) = D0."""
     from scaleweave.adapters.pybamm_device import DeviceModel
-    from scaleweave.cases.battery import chain_study, lfp_li_lattice
-    from scaleweave.engines.lattice.kmc import KMCModel
+    from scaleweave.cases.battery.study import chain_study, lfp_li_lattice
+    from scaleweave.engines.lattice.kmc_model import KMCModel
 
     lat = lfp_li_lattice((1, 8, 1))
     device = DeviceModel(parameter_set="Prada2013", conductivity_mode="scale",
@@ -160,10 +176,7 @@ def test_bad_input_is_a_config_error(tmp_path, setting, message):
 
 
 def test_missing_calculator_names_the_extra(tmp_path, monkeypatch):
-    from scaleweave.cases import battery
-
-    monkeypatch.setitem(battery.CALCULATOR_EXTRAS, "chgnet",
-                        ("scaleweave_no_such_module", "battery"))
+    monkeypatch.setitem(sys.modules, "chgnet", None)  # chgnet not installed
     with pytest.raises(MissingExtraError) as info:
         run_case("battery", out=tmp_path, quick=True, quiet=True)
     text = str(info.value)
@@ -178,6 +191,123 @@ def test_unconverged_neb_fails_with_residual_force_and_writes_nothing(tmp_path):
         run_case("battery", out=tmp_path, overrides=["calculator=emt", "neb_max_steps=1"],
                  quick=True, quiet=True)
     assert not (tmp_path / "battery" / "summary.json").exists()
+
+
+def _params(*overrides: str, quick: bool = True):
+    from scaleweave.cases.battery import BatteryCase
+
+    return resolve_parameters(BatteryCase.parameters, quick=BatteryCase.quick if quick else None,
+                              overrides=list(overrides))
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_references_follow_from_the_parameters_without_running(quick):
+    from scaleweave.cases.battery import BatteryCase
+
+    refs = {r.name: r for r in BatteryCase().references(_params(quick=quick))}
+    dft = refs["CHGNet Li b-channel barrier vs DFT (eV)"]
+    assert isinstance(dft, Reference)
+    assert (dft.output, dft.expected, dft.tolerance, dft.comparison) == ("barrier", 0.27, 0.1,
+                                                                         "abs")
+    kmc = refs["kMC collective diffusivity over D0 vs (N - N_c)/(N - 1)"]
+    assert isinstance(kmc, Reference)
+    # 16 cells x 4 Li sites = 64 sites, round(0.9 x 64) = 58 Li
+    assert kmc.output == "collective_diffusivity_over_d0"
+    assert kmc.expected == pytest.approx(6 / 63, rel=1e-15)
+    assert (kmc.tolerance, kmc.comparison, kmc.sigmas) == (0.0, "abs", 3)
+    assert len(refs) == 2
+
+
+def test_references_of_other_inputs():
+    from scaleweave.cases.battery import BatteryCase
+
+    refs = {r.name: r for r in BatteryCase().references(
+        _params("calculator=emt", "kmc_cells=4", "concentration=0.5"))}
+    assert isinstance(refs["CHGNet Li b-channel barrier vs DFT (eV)"], SkippedReference)
+    # 16 sites, 8 Li: (16 - 8)/(16 - 1)
+    kmc = refs["kMC collective diffusivity over D0 vs (N - N_c)/(N - 1)"]
+    assert kmc.expected == pytest.approx(8 / 15, rel=1e-15)
+    refs = {r.name: r for r in BatteryCase().references(
+        _params("kmc_cells=2", "concentration=0.01"))}
+    assert isinstance(refs["kMC collective diffusivity over D0 vs (N - N_c)/(N - 1)"],
+                      SkippedReference)
+
+
+def test_arrhenius_and_random_walk_closed_forms():
+    """Issue 6: nu0 = 1e13 Hz, Ea = 0.25 eV, 300 K -> 6.31e8 1/s; D = Gamma a^2/6 with
+    a = 3 Angstrom -> 9.47e-8 cm^2/s, through the bridges the chain uses."""
+    from scaleweave.bridges.rates.arrhenius import ArrheniusModel
+    from scaleweave.bridges.rates.transport import random_walk_diffusivity
+
+    gamma = float(ArrheniusModel().evaluate({"attempt_frequency": 1e13, "barrier": "0.25 eV",
+                                             "temperature": 300.0})["hop_rate"])
+    assert gamma == pytest.approx(6.31e8, rel=1e-3)
+    d = random_walk_diffusivity(gamma, "3 angstrom", 3) * 1e4  # cm^2/s
+    assert d == pytest.approx(9.47e-8, rel=1e-3)
+
+
+def test_the_case_graph_refuses_the_field_at_two_scales():
+    """The case's own kMC with the field applied, plus an Ohmic continuum also applying
+    'electric_field': refused before anything runs."""
+    from scaleweave.bridges.rates.transport import DriftConductivityModel, OhmicConductorModel
+    from scaleweave.cases.battery.study import carriers, kmc_settings, lfp_li_lattice
+    from scaleweave.core.study import Study
+    from scaleweave.engines.lattice.kmc_model import KMCModel
+
+    p = _params()
+    lattice = lfp_li_lattice((1, int(p["kmc_cells"]), 1))
+    kd = KMCModel(lattice=lattice, seed=0, field_direction=(0.0, 1.0, 0.0), name="kmc_field",
+                  **kmc_settings(p, carriers(p, lattice.n_sites)))
+    st = Study([kd, DriftConductivityModel(name="drift"), OhmicConductorModel(name="ohmic")])
+    for src in ("mobility", "carrier_density"):
+        st.connect(f"kmc_field.{src}", f"drift.{src}")
+    st.connect("drift.conductivity", "ohmic.conductivity")
+    st.set_input("kmc_field.hop_rate", "1e8 1/s")
+    st.set_input("kmc_field.temperature", "298 K")
+    st.set_input("kmc_field.electric_field", "1e6 V/m")
+    st.set_input("ohmic.electric_field", "1e3 V/m")
+    with pytest.raises(CouplingError, match=r"double counting.*electric_field"):
+        st.check()
+
+
+def test_device_at_prada_parameters_reproduces_pybamm():
+    """The case's device (quick mesh) fed Prada's own diffusivity and conductivity
+    against a plain PyBaMM SPMe run of Prada2013 on the same mesh: 0.1% (solver
+    tolerance); in fact identical."""
+    import pybamm
+
+    from scaleweave.adapters.pybamm_device import pybamm_discharge
+    from scaleweave.cases.battery.study import studies
+
+    device = studies(_params("calculator=emt"), quick=True, seed=0)["battery"].models["device"]
+    ours = device.evaluate({"diffusivity": device.reference_diffusivity,
+                            "conductivity": device.reference_conductivity})
+    params = pybamm.ParameterValues("Prada2013")
+    params.update({"Current function [A]": "[input]"})
+    sim = pybamm.Simulation(pybamm.lithium_ion.SPMe(), parameter_values=params,
+                            var_pts=device.mesh)
+    for j, c in enumerate(device.c_rates):
+        sol = sim.solve([0.0, 1.5 * 3600.0 / c],
+                        inputs={"Current function [A]": c * device.nominal_capacity})
+        ref = pybamm_discharge(sol, device.n_points)["capacity"]
+        assert float(ours["capacity"][j]) / 3600.0 == pytest.approx(ref, rel=1e-3)
+    assert device.c_rates == (1.0, 3.0)
+
+
+def test_the_wiring_runs_nothing_and_takes_the_barrier_from_the_neb():
+    from scaleweave.cases.base import Upstream
+    from scaleweave.cases.battery import BatteryCase
+    from scaleweave.cases.context import RunContext
+
+    built = BatteryCase().studies(_params("calculator=emt"), RunContext(quick=True))
+    assert list(built) == ["neb", "battery"]
+    chain = built["battery"]
+    assert chain.parameter_values["barrier_neb"] == Upstream("neb", "barrier.barrier")
+    assert chain.parameter_values["attempt_frequency_neb"] == Upstream(
+        "neb", "barrier.attempt_frequency")
+    assert chain.bindings["electrolyte_conductivity"] == ("device.conductivity",)
+    assert BatteryCase().sampling("battery", _params()).sobol == {
+        "capacity_3C": "cell.capacity_3C"}
 
 
 @pytest.mark.slow

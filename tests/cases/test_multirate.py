@@ -19,8 +19,21 @@ def test_quick_gallery_passes_every_reference(tmp_path):
     summary, folder = _run(tmp_path)
     failed = [r["name"] for r in summary["references"] if not r["passed"]]
     assert failed == []
-    assert len(summary["references"]) == 8
+    refs = {r["name"]: r for r in summary["references"]}
+    assert len(refs) == 7
+    # 2/omega_max of the default chain; Verlet's modified-energy bound 1/(1 - 0.98^2).
+    threshold = refs["Verlet instability threshold (bisection) vs 2/omega_max [s]"]
+    assert threshold["expected"] == pytest.approx(0.1010273667911835, rel=1e-12)
+    assert threshold["tolerance"] == 2e-3
+    assert threshold["value"] == pytest.approx(threshold["expected"], rel=2e-3)
+    bound = refs["max E/E0 at 0.98 dt_crit vs Verlet modified-energy bound"]
+    assert bound["expected"] == pytest.approx(1 / (1 - 0.98**2), rel=1e-9)
+    ratio = refs["error ratio of the two finest macro steps (asymptotic)"]
+    assert (ratio["expected"], ratio["tolerance"]) == (4.0, 0.05)
+    assert ratio["value"] == pytest.approx(4.0, rel=0.05)
     assert all(v["ok"] for v in summary["validity"])
+    names = {v["diagnostic"] for v in summary["validity"]}
+    assert "single-rate / multi-rate error at the compared steps" in names
     out = summary["outputs"]
     # Multi-rate runs far above the single-rate limit and is cheaper at equal error.
     assert out["macro_dt_over_dt_crit"]["value"] > 4
@@ -54,6 +67,18 @@ def test_stiffer_block_other_units(tmp_path):
     omega_long_block = 2 * math.sqrt(1000 * 0.5 / 0.01)
     assert summary["outputs"]["omega_max"]["value"] == pytest.approx(omega_long_block, rel=2e-3)
     assert all(r["passed"] for r in summary["references"]), summary["references"]
+
+
+def test_references_need_no_run():
+    from scaleweave.cases import load_case
+    from scaleweave.core.checks import SkippedReference
+    from scaleweave.core.parameters import resolve_parameters
+
+    case = load_case("multirate")
+    refs = case().references(resolve_parameters(case.parameters, overrides=["macro_dt=0.05 s"]))
+    # A macro step below dt_crit is not a multi-rate regime: that reference is skipped.
+    assert isinstance(refs[-1], SkippedReference)
+    assert refs[0].expected == pytest.approx(0.1010273667911835, rel=1e-12)
 
 
 def test_growth_factor_formula():

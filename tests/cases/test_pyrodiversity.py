@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from scaleweave.cases.pyrodiversity import candidate_scales
+from scaleweave.cases.pyrodiversity import PyrodiversityCase
+from scaleweave.cases.pyrodiversity.data import candidate_scales, check_design, nearest_candidate
+from scaleweave.core.parameters import resolve_parameters
 from scaleweave.errors import ConfigError
 from scaleweave.runner import run_case
 from scaleweave.uq.intervals import wilson_interval
@@ -21,6 +23,30 @@ def test_candidate_scales_are_geometric():
     s = candidate_scales(100.0, 5000.0, 6)
     assert s[0] == pytest.approx(100.0) and s[-1] == pytest.approx(5000.0)
     assert s[1] / s[0] == pytest.approx(s[-1] / s[-2])
+    assert nearest_candidate(s, 1000.0) == pytest.approx(1045.64, abs=0.01)
+
+
+def test_references_without_running():
+    params = resolve_parameters(PyrodiversityCase.parameters)
+    refs = PyrodiversityCase().references(params)
+    assert [(r.output, r.expected, r.comparison) for r in refs] == [
+        ("recovery_rate", 0.9, "ge"), ("effect_coverage", 0.95, "ge"),
+        ("effect_sign_rate", 0.9, "ge")]
+    assert [r.name for r in refs] == [
+        "true scale recovered in >= 90% of 20 landscapes",
+        "effect's 95% interval covers the truth (20 landscapes)",
+        "effect's sign resolved (20 landscapes)"]
+    # 3 binomial standard deviations at the nominal 0.95 over 20 replicates.
+    assert refs[1].tolerance == pytest.approx(3 * (0.95 * 0.05 / 20) ** 0.5, rel=1e-12)
+    assert refs[0].tolerance == 0.0 and refs[2].tolerance == 0.0
+    quick = resolve_parameters(PyrodiversityCase.parameters, quick=PyrodiversityCase.quick)
+    assert PyrodiversityCase().references(quick)[1].tolerance == pytest.approx(0.653834841531101)
+
+
+def test_design_check_without_running():
+    params = resolve_parameters(PyrodiversityCase.parameters, overrides=["scale_max=20 km"])
+    with pytest.raises(ConfigError, match="half the landscape"):
+        check_design(params, candidate_scales(params["scale_min"], params["scale_max"], 6))
 
 
 def test_quick_run_recovers_the_scale(tmp_path):
@@ -31,6 +57,12 @@ def test_quick_run_recovers_the_scale(tmp_path):
     eff = summary["outputs"]["effect"]
     assert eff["lo"] < 1.0 < eff["hi"]  # the true community effect (default 1.0)
     assert summary["figures"][0] == "scale_weights.png"
+    cover = next(r for r in summary["references"] if "covers the truth" in r["name"])
+    assert cover["expected"] == 0.95
+    assert cover["tolerance"] == pytest.approx(0.653834841531101)  # 3 sqrt(0.95 0.05 / 1)
+    assert len(summary["references"]) == 3
+    diags = {v["diagnostic"] for v in summary["validity"]}
+    assert {"max R-hat over replicates", "divergent transitions (all replicates)"} <= diags
 
 
 def test_buffer_larger_than_half_the_landscape_is_refused(tmp_path):

@@ -6,7 +6,7 @@ import math
 import pytest
 from scipy import stats
 
-from scaleweave.cases.uq_demo import ishigami_exact
+from scaleweave.analytic.ishigami import ishigami_exact
 from scaleweave.cli import main
 from scaleweave.runner import run_case
 

@@ -9,7 +9,7 @@ import xarray as xr
 from scaleweave.core.results import CaseResult, write_result
 from scaleweave.errors import ConfigError
 
-CASE = SimpleNamespace(name="demo", title="demo", description="")
+CASE = SimpleNamespace(name="demo", title="demo", summary="", report_figures=lambda ds: {})
 PARAMS = SimpleNamespace(as_dict=lambda: {})
 
 

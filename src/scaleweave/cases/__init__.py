@@ -33,48 +33,18 @@ __all__ = ["CASES", "ENTRY_POINT_GROUP", "available_cases", "load_case"]
 #: The entry-point group third-party packages register their cases in.
 ENTRY_POINT_GROUP = "scaleweave.cases"
 
-#: name -> (module:Class, one-line description). Keep sorted by name.
-CASES: dict[str, tuple[str, str]] = {
-    "am-warpage": (
-        "scaleweave.cases.am_warpage:AMWarpageCase",
-        "3D-printed part: scan-track eigenstrain -> RVE homogenization -> layer build "
-        "-> warpage, with its aleatory distribution",
-    ),
-    "battery": (
-        "scaleweave.cases.battery:BatteryCase",
-        "Battery chain: LiFePO4 hop barrier (CHGNet NEB) -> kMC on the Li channels -> "
-        "conductivity -> PyBaMM cell at 1C/3C, with error bars and no double counting",
-    ),
-    "ecology-scaling": (
-        "scaleweave.cases.ecology_scaling:EcologyScalingCase",
-        "Ecology across grains: detection-corrected occupancy (MacKenzie 2002) and a "
-        "species-area exponent from nested quadrats, design from TOML",
-    ),
-    "infection": (
-        "scaleweave.cases.infection:InfectionCase",
-        "Low-dose viral infection: stochastic cells, QSSA binding, diffusing interferon "
-        "field, coupled multi-rate",
-    ),
-    "multirate": (
-        "scaleweave.cases.multirate:MultirateChainCase",
-        "Crack-tip time scales: a spring chain with a stiff block, single-rate vs "
-        "multi-rate velocity Verlet",
-    ),
-    "partial-pooling": (
-        "scaleweave.cases.partial_pooling:PartialPoolingCase",
-        "Top-down bridge: hierarchical partial pooling (eight schools, per-tissue gene "
-        "activity) pushed forward with its posterior",
-    ),
-    "pyrodiversity": (
-        "scaleweave.cases.pyrodiversity:PyrodiversityCase",
-        "Pyrodiversity begets biodiversity? Multi-species occupancy with detection selects "
-        "the spatial scale that matters",
-    ),
-    "uq-demo": (
-        "scaleweave.cases.uq_demo:UQDemo",
-        "Error bars through the scales: Ishigami distribution and per-scale Sobol' indices, "
-        "a p-box, an interval (exact answers)",
-    ),
+#: Built-in cases: name -> ``module:Class``. Each case package's ``__init__`` holds only
+#: its declaration (its ``summary`` is what ``scaleweave list`` prints), so listing the
+#: cases imports no engine. Keep sorted by name.
+CASES: dict[str, str] = {
+    "am-warpage": "scaleweave.cases.am_warpage:AMWarpageCase",
+    "battery": "scaleweave.cases.battery:BatteryCase",
+    "ecology-scaling": "scaleweave.cases.ecology_scaling:EcologyScalingCase",
+    "infection": "scaleweave.cases.infection:InfectionCase",
+    "multirate": "scaleweave.cases.multirate:MultirateChainCase",
+    "partial-pooling": "scaleweave.cases.partial_pooling:PartialPoolingCase",
+    "pyrodiversity": "scaleweave.cases.pyrodiversity:PyrodiversityCase",
+    "uq-demo": "scaleweave.cases.uq_demo:UQDemo",
 }
 
 
@@ -91,16 +61,40 @@ def _registered() -> dict[str, str]:
     return found
 
 
+def _declared_summary(target: str) -> str:
+    """A built-in case's ``summary``, read from its declaration without importing it.
+
+    The declaration (``cases/<name>/__init__.py``) is parsed, as the lazy exports are,
+    so ``scaleweave list`` starts without NumPy, pint or any engine.
+    """
+    import ast
+
+    module, _, cls_name = target.partition(":")
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise ConfigError(f"built-in case {target!r} is missing from the installation")
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == cls_name:
+            for stmt in node.body:
+                if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                        and isinstance(stmt.targets[0], ast.Name)
+                        and stmt.targets[0].id == "summary"):
+                    return str(ast.literal_eval(stmt.value))
+    return load_case(next(n for n, t in CASES.items() if t == target)).summary
+
+
 def available_cases() -> dict[str, tuple[str, str]]:
     """Built-in and registered cases: name -> (``module:Class``, one-line summary).
 
-    A registered case is imported to read its summary; one that fails to import is
-    listed with the error as its summary (and a warning), never hidden.
+    Each case's declaration is imported to read its ``summary``; a registered case
+    that fails to import is listed with the error as its summary (and a warning),
+    never hidden.
     """
-    out = dict(CASES)
+    out = {name: (target, _declared_summary(target)) for name, target in CASES.items()}
     for name, target in _registered().items():
         try:
-            summary = _import_target(target, name).description
+            summary = _import_target(target, name).summary
         except ConfigError as exc:
             warnings.warn(f"registered case {name!r} cannot be loaded: {exc}", stacklevel=2)
             summary = f"(cannot be loaded: {exc})"
@@ -171,7 +165,7 @@ def load_case(name: str) -> Any:
         that cannot be imported or is not a :class:`~scaleweave.cases.base.Case`.
     """
     if name in CASES:
-        module, cls = CASES[name][0].split(":")
+        module, cls = CASES[name].split(":")
         return getattr(importlib.import_module(module), cls)
     registered = _registered()
     if name in registered:

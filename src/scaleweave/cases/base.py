@@ -1,141 +1,236 @@
-"""What a case is: parameters with units, wiring of models and bridges, reference checks.
+"""What a case is: declared parameters, a study's wiring, references, analysis, figures.
+
+A case is a template: it declares data and wiring, and :class:`Case` runs it.
 
 How to write a case
 -------------------
-1. Subclass :class:`Case` in ``scaleweave/cases/<name>.py``; set ``name``, ``title``,
-   ``description`` (one line for ``scaleweave list``), ``parameters`` (a tuple of
-   :class:`~scaleweave.core.parameters.Parameter`) and ``quick`` (overrides for the
-   fast gallery run).
-2. List the optional modules it needs in ``requires`` as ``(module, extra)`` pairs; a
-   missing one stops the case with one line naming the extra to install.
-3. Implement :meth:`Case.run`, which receives SI parameter values and a
-   :class:`RunContext`, wires engines and bridges, and returns a
-   :class:`~scaleweave.core.results.CaseResult` with its reference checks.
-4. Register it in :data:`scaleweave.cases.CASES` (``name -> "module:Class"``), so the
-   CLI lists it without importing it.
+1. Subclass :class:`Case` (in ``cases/<name>/__init__.py``) and declare ``name``
+   (the results folder), ``title``, ``summary`` (the one line ``scaleweave list``
+   prints), ``parameters`` (each a :class:`~scaleweave.core.parameters.Parameter`,
+   with the ``"model.port"`` inputs it ``binds`` and the ``scale`` it belongs to),
+   ``quick`` (overrides for the fast
+   gallery run), ``requires`` (``(module, extra)`` pairs) and, for a case with an
+   ensemble, ``samples_parameter`` (what ``--samples`` sets).
+2. Implement the hooks: in a case package, as functions of the same name and
+   signature in its modules (:attr:`Case.hook_modules`: ``study``, ``sampling`` and
+   ``analyse`` in ``study.py``, ``references`` in ``references.py``, ``figures`` in
+   ``figures.py``), so the declaration holds no code; in a single-file case, as
+   methods.
+
+   * :meth:`Case.study` -- wiring only: the models, bridges and links, as one
+     :class:`~scaleweave.core.study.Study` or several by label. Nothing runs here,
+     so ``scaleweave show`` can print the graph. A concurrent coupling (a
+     :class:`~scaleweave.core.coupler.Coupler`) may stand beside the studies: the
+     base records its graph and hands it to :meth:`Case.analyse` unrun, since its
+     run needs the context (checkpoints, progress). A study may bind a value that an
+     earlier study's nominal run supplies (:class:`Upstream`: an expensive lower
+     scale run once, then fed to a sampled study).
+   * :meth:`Case.sampling` -- how each study's uncertain parameters are sampled and
+     which outputs get Sobol' indices (default: ``samples_parameter`` samples).
+   * :meth:`Case.references` -- the analytic or published values, computed from the
+     parameters alone (:class:`~scaleweave.core.checks.Reference`, or
+     :class:`~scaleweave.core.checks.SkippedReference` with the reason it does not
+     apply).
+   * :meth:`Case.analyse` -- the outputs and the Dataset from the studies' runs; a
+     case's stages that are not a study graph (a concurrent coupled run, an MCMC
+     fit) run here, through the context (seeds, workers, checkpoints).
+   * :meth:`Case.figures` -- drawn from ``result.nc`` alone, so
+     ``scaleweave report --redraw DIR`` redraws any results folder.
+
+The base does what every case needs: requirements, ``--samples``, binding the
+parameters to their ports, propagating the uncertain ones (resumable campaigns,
+Dask), Sobol' indices per parameter and per declared scale, collecting every
+bridge's validity, stage timings, checking the references and recording the study
+graph.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import json
+import sys
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-
+from scaleweave.cases.context import RunContext
+from scaleweave.core.checks import Reference, SkippedReference, Validity
 from scaleweave.core.parameters import Parameter, ParameterValues
-from scaleweave.core.results import CaseResult
+from scaleweave.core.results import CaseResult, Output
 from scaleweave.errors import ConfigError, MissingExtraError
 
-__all__ = ["Case", "RunContext"]
+if TYPE_CHECKING:
+    import xarray as xr
+    from matplotlib.figure import Figure
+
+    from scaleweave.core.study import Study, StudyResult
+    from scaleweave.uq.propagate import PropagationResult
+    from scaleweave.uq.sensitivity import SobolResult
+
+__all__ = ["Analysis", "Case", "CaseRuns", "RunContext", "Sampling", "StudyRun",
+           "Upstream"]
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A bound value that an earlier study's nominal run supplies.
+
+    ``chain.bind("barrier_neb", "hop.barrier_neb", value=Upstream("neb", "barrier.barrier"))``:
+    the base runs study ``"neb"`` (listed before ``chain``, nothing uncertain in it)
+    once, then binds its output ``barrier.barrier`` (SI) before it runs or samples
+    ``chain``. So an expensive lower scale runs once, outside the sampled study, and
+    the graphs still say where the value comes from.
+
+    Parameters
+    ----------
+    label : str
+        The earlier study.
+    port : str
+        Its output, ``"model.port"``.
+    """
+
+    label: str
+    port: str
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How one study's uncertain parameters are propagated.
+
+    Parameters
+    ----------
+    n : int
+        Samples of a single loop (or of an interval box).
+    method : {"qmc", "mc"}
+        Sampler of the single and inner loops.
+    n_outer, n_inner : int
+        Double-loop sizes (p-boxes).
+    seed_offset : int
+        Added to the root seed, so the case's studies use independent streams.
+    sobol : mapping of str -> str
+        Sobol' output name -> ``"model.port"``; empty: no Sobol' indices.
+    n_base : int
+        Sobol' base sample size (a power of two).
+    """
+
+    n: int = 1024
+    method: str = "qmc"
+    n_outer: int = 32
+    n_inner: int = 1024
+    seed_offset: int = 0
+    sobol: Mapping[str, str] = field(default_factory=dict)
+    n_base: int = 1024
 
 
 @dataclass
-class RunContext:
-    """How a case is being run (not what it computes).
+class StudyRun:
+    """One study as the base ran it.
 
     Attributes
     ----------
-    seed : int
-        Root seed; derive child seeds with ``numpy.random.SeedSequence(seed).spawn``.
-    quick : bool
-        The gallery's fast mode.
-    samples : int or None
-        Ensemble size requested with ``--samples``.
-    workers : int or None
-        Local workers requested with ``--workers``.
-    scheduler : str or None
-        Dask scheduler address from ``--scheduler``.
-    quiet : bool
-        No progress bars.
-    campaign_dir : Path or None
-        Where ensembles record finished samples (``OUT/.campaigns``), so that the
-        same command resumes after a crash; None: not recorded.
-    checkpoint_dir : Path or None
-        Where long coupled runs keep their checkpoints (``OUT/.checkpoints/CASE``);
-        None: no checkpoints.
+    label : str
+    study : Study or Coupler
+        With the case's parameters bound; a Coupler is handed over unrun.
+    uncertain : dict
+        Parameter name -> distribution, for the parameters propagated.
+    result : StudyResult or None
+        The nominal run, when nothing in the study is uncertain.
+    propagation : PropagationResult or None
+        The sampled run, when something is.
+    sobol : SobolResult or None
+        Sobol' indices, when :meth:`Case.sampling` asked for them and they apply.
+    validity : list of Validity
+        Every model's diagnostics (the worst value over an ensemble).
+    seconds : float
+        Wall time of this study's runs.
     """
 
-    seed: int = 0
-    quick: bool = False
-    samples: int | None = None
-    workers: int | None = None
-    scheduler: str | None = None
-    quiet: bool = False
-    campaign_dir: Path | None = None
-    checkpoint_dir: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    checkpoints: list[Any] = field(default_factory=list, repr=False)
-    _executor: Any = field(default=None, repr=False)
+    label: str
+    study: Study
+    uncertain: dict[str, Any] = field(default_factory=dict)
+    result: StudyResult | None = None
+    propagation: PropagationResult | None = None
+    sobol: SobolResult | None = None
+    validity: list[Validity] = field(default_factory=list)
+    seconds: float = 0.0
 
-    def rng(self, *key: int) -> np.random.Generator:
-        """A generator for a named stream: independent of run order and worker count."""
-        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+    def si(self, port: str) -> Any:
+        """The nominal run's SI value of ``"model.port"``."""
+        if self.result is None:
+            raise KeyError(f"study {self.label!r} was propagated, not run once; read its "
+                           "samples from .propagation")
+        return self.result.si[port]
 
-    def executor(self, *, vectorized: bool = False) -> Any:
-        """The executor the options ask for, started once per run and shared.
 
-        ``--scheduler`` or ``--workers`` give Dask; otherwise a study of vectorized
-        models runs in this process (one NumPy pass beats shipping rows to workers)
-        and any other study on local processes.
-        """
-        from scaleweave.execution.executors import SerialExecutor, make_executor
+@dataclass
+class CaseRuns(Mapping[str, StudyRun]):
+    """The parameters and every study run of a case, by label (what ``analyse`` gets)."""
 
-        if self.workers is None and self.scheduler is None and vectorized:
-            return SerialExecutor()
-        if self._executor is None:
-            self._executor = make_executor(self.workers, self.scheduler).__enter__()
-        return self._executor
+    params: ParameterValues
+    runs: dict[str, StudyRun] = field(default_factory=dict)
 
-    def evaluator(self, study: Any, label: str) -> Any:
-        """How a case evaluates a propagation's rows: chunked, recorded, resumable."""
-        from scaleweave.uq.ensemble_evaluator import EnsembleEvaluator
+    def __getitem__(self, label: str) -> StudyRun:
+        return self.runs[label]
 
-        vectorized = all(m.vectorized for m in study.models.values())
-        return EnsembleEvaluator(study, executor=self.executor(vectorized=vectorized),
-                                 store_dir=self.campaign_dir, label=label,
-                                 root_seed=self.seed, quiet=self.quiet)
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.runs)
 
-    def checkpoint(self, label: str, parts: Any, n_steps: int) -> Any:
-        """A :class:`~scaleweave.core.checkpoint.Checkpoint` for one long run, or None.
+    def __len__(self) -> int:
+        return len(self.runs)
 
-        Keyed by ``label``, ``parts`` (everything that defines the run: parameters,
-        stream keys), the root seed and the package version, so a changed setting
-        never resumes a stale run; written about ten times over ``n_steps``.
-        """
-        if self.checkpoint_dir is None:
-            return None
-        from scaleweave._version import __version__
-        from scaleweave.core.checkpoint import Checkpoint
-        from scaleweave.core.hashing import content_hash
 
-        key = content_hash({"label": label, "parts": parts, "seed": self.seed,
-                            "version": __version__})
-        ckpt = Checkpoint(self.checkpoint_dir, f"{label}-{key[:24]}",
-                          every=max(1, int(n_steps) // 10))
-        self.checkpoints.append(ckpt)
-        return ckpt
+@dataclass
+class Analysis:
+    """What :meth:`Case.analyse` returns.
 
-    def close(self) -> None:
-        """Shut down the executor this run started, if any."""
-        if self._executor is not None:
-            self._executor.__exit__(None, None, None)
-            self._executor = None
+    Attributes
+    ----------
+    outputs : dict of str -> Output
+        Headline numbers (references look ours up here by name).
+    dataset : xarray.Dataset
+        Everything the figures need, every variable with a ``units`` attribute.
+    validity : list of Validity
+        Diagnostics of stages the base did not run (MCMC R-hat, RVE residuals).
+    notes : list of str
+        One line each, kept in the dataset's ``notes`` attribute.
+    files : dict of str -> callable
+        Extra files beside ``result.nc`` (see :class:`~scaleweave.core.results.CaseResult`).
+    failed_samples : int
+        Samples of the case's own stages that failed.
+    timings : dict of str -> float
+        Wall times (s) of the case's own stages.
+    """
+
+    outputs: dict[str, Output]
+    dataset: xr.Dataset
+    validity: list[Validity] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: dict[str, Any] = field(default_factory=dict)
+    failed_samples: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class Case:
-    """A runnable study from the essay; data + wiring + reference checks."""
+    """A runnable study from the essay: declared data and wiring; the base runs it."""
 
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
-    description: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
     parameters: ClassVar[tuple[Parameter, ...]] = ()
     quick: ClassVar[dict[str, Any]] = {}
     requires: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: The parameter ``--samples`` sets (the case's ensemble size); None: no ensemble.
     samples_parameter: ClassVar[str | None] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "run" in vars(cls):
+            raise TypeError(f"case {cls.__name__} overrides Case.run; implement study(), "
+                            "references(), analyse() and figures() instead")
+
+    # -- declaration checks ----------------------------------------------------------
     @classmethod
     def samples_override(cls, samples: int | None) -> dict[str, int] | None:
         """``--samples N`` as a value of :attr:`samples_parameter` (checked like any other).
@@ -162,6 +257,223 @@ class Case:
                     f"pip install 'scaleweave[{extra}]'"
                 )
 
+    # -- the hooks a case implements ---------------------------------------------------
+    #: Hook -> the module of the case's package that defines a function of that name
+    #: with the method's signature. A case package holds only its declaration in
+    #: ``__init__.py``; a single-file case overrides the methods instead.
+    hook_modules: ClassVar[Mapping[str, str]] = {
+        "study": "study", "sampling": "study", "analyse": "study",
+        "references": "references", "figures": "figures"}
+
+    def _hook(self, name: str) -> Any:
+        """The package function implementing hook ``name``, or None."""
+        module = sys.modules[type(self).__module__]
+        if getattr(module, "__path__", None) is None:  # a module, not a case package
+            return None
+        modules = {**Case.hook_modules, **type(self).hook_modules}
+        target = f"{module.__name__}.{modules[name]}"
+        try:
+            return getattr(importlib.import_module(target), name, None)
+        except ModuleNotFoundError as exc:
+            if exc.name != target:
+                raise
+            return None
+
+    def study(self, params: ParameterValues, ctx: RunContext) -> Study | Mapping[str, Any]:
+        """The case's study graph(s) (and couplers): models, bridges and links; nothing
+        is run.
+
+        Parameters declared with ``binds`` are bound by the base (into the study that
+        holds all their target models); do not bind them here.
+        """
+        hook = self._hook("study")
+        return hook(params, ctx) if hook else {}
+
+    def sampling(self, label: str, params: ParameterValues) -> Sampling:
+        """How study ``label``'s uncertain parameters are propagated."""
+        hook = self._hook("sampling")
+        if hook:
+            return hook(label, params)
+        n = params[self.samples_parameter] if self.samples_parameter in params else 1024
+        return Sampling(n=int(n))
+
+    def references(self, params: ParameterValues) -> list[Reference | SkippedReference]:
+        """Analytic or published values for the case's outputs, from ``params`` alone."""
+        hook = self._hook("references")
+        return hook(params) if hook else []
+
+    def analyse(self, runs: CaseRuns, ctx: RunContext) -> Analysis:
+        """The outputs and the Dataset, from the studies' runs (see the module docstring)."""
+        hook = self._hook("analyse")
+        if hook is None:
+            raise NotImplementedError(f"case {self.name!r} implements no analyse()")
+        return hook(runs, ctx)
+
+    def figures(self, dataset: xr.Dataset) -> dict[str, Figure]:
+        """Figures (file stem -> figure, headline first) from ``result.nc``'s Dataset."""
+        hook = self._hook("figures")
+        return hook(dataset) if hook else {}
+
+    # -- the template ----------------------------------------------------------------
+    def report_figures(self, dataset: xr.Dataset) -> dict[str, Figure]:
+        """:meth:`figures`, then the drawing of the study graph(s) the run recorded."""
+        from scaleweave.report.graph import study_graph_figure
+
+        figures = dict(self.figures(dataset))
+        graph = study_graph_figure(dataset.attrs.get("study_graph"))
+        if graph is not None:
+            figures.setdefault("study-graph", graph)
+        return figures
+
+    def studies(self, params: ParameterValues, ctx: RunContext) -> dict[str, Study]:
+        """:meth:`study` by label, with the declared parameters bound (nothing run)."""
+        from scaleweave.core.study import Study
+
+        built = self.study(params, ctx)
+        studies = dict(built) if isinstance(built, Mapping) else {"study": built}
+        for p in self.parameters:
+            if not p.binds:
+                continue
+            models = {t.partition(".")[0] for t in p.binds}
+            holders = [s for s in studies.values()
+                       if isinstance(s, Study) and models <= set(s.models)]
+            if not holders:
+                raise ConfigError(f"case {self.name!r}: parameter {p.name!r} binds "
+                                  f"{list(p.binds)}, but no study has the models {sorted(models)}")
+            holders[0].bind(p.name, *p.binds, value=params.quantity(p.name))
+        return studies
+
     def run(self, params: ParameterValues, ctx: RunContext) -> CaseResult:
-        """Compute the case; ``params`` holds SI magnitudes by name."""
-        raise NotImplementedError
+        """Run the studies, the analysis and the reference checks (do not override)."""
+        timings: dict[str, float] = {}
+        runs = CaseRuns(params)
+        for index, (label, study) in enumerate(self.studies(params, ctx).items()):
+            _resolve_upstream(label, study, runs)
+            runs.runs[label] = self._run_study(label, study, params, ctx, index)
+            timings[label] = runs.runs[label].seconds
+        tic = time.perf_counter()
+        analysis = self.analyse(runs, ctx)
+        timings.update(analysis.timings)
+        timings["analyse"] = time.perf_counter() - tic - sum(analysis.timings.values())
+        outputs = dict(analysis.outputs)
+        for run in runs.values():
+            if run.sobol is not None:
+                outputs.update(sobol_outputs(run.sobol))
+        checks, skipped = [], []
+        for ref in self.references(params):
+            if isinstance(ref, SkippedReference):
+                skipped.append(ref)
+            else:
+                checks.append(ref.check(outputs))
+        ds = self._dataset(analysis, runs, skipped)
+        validity = [v for run in runs.values() for v in run.validity] + list(analysis.validity)
+        failed = analysis.failed_samples + sum(
+            run.propagation.n_failed for run in runs.values() if run.propagation is not None)
+        return CaseResult(dataset=ds, outputs=outputs, references=checks, validity=validity,
+                          timings=timings, failed_samples=failed, files=dict(analysis.files),
+                          skipped=skipped)
+
+    def _run_study(self, label: str, study: Study, params: ParameterValues, ctx: RunContext,
+                   index: int) -> StudyRun:
+        from scaleweave.core.study import Study
+        from scaleweave.uq.propagate import propagate
+
+        tic = time.perf_counter()
+        if not isinstance(study, Study):  # a coupler: the case's analyse runs it
+            return StudyRun(label, study)
+        uncertain = {n: params.uncertain[n] for n in study.bindings if n in params.uncertain}
+        run = StudyRun(label, study, uncertain)
+        if not uncertain:
+            cacheable = any(m.cacheable for m in study.models.values())
+            run.result = study.run(validity="record",
+                                   cache=ctx.model_cache() if cacheable else None)
+            run.validity = list(run.result.validity)
+            run.seconds = time.perf_counter() - tic
+            return run
+        smp = self.sampling(label, params)
+        run.propagation = propagate(
+            study, uncertain, n=smp.n, method=smp.method, n_outer=smp.n_outer,
+            n_inner=smp.n_inner, seed=ctx.seed + smp.seed_offset,
+            evaluator=ctx.evaluator(study, label))
+        ds = run.propagation.dataset
+        run.validity = study.diagnose({k: ds[k].values for k in ds.data_vars})
+        ordinary = [n for n, d in uncertain.items() if not d.is_interval]
+        if smp.sobol and run.propagation.mode == "distribution" and len(ordinary) >= 2:
+            run.sobol = self._sobol(label, study, uncertain, smp, ctx)
+        run.seconds = time.perf_counter() - tic
+        return run
+
+    def _sobol(self, label: str, study: Study, uncertain: dict[str, Any], smp: Sampling,
+               ctx: RunContext) -> SobolResult:
+        """Sobol' indices per parameter and, where every one declares a scale, per scale."""
+        from scaleweave.uq.sensitivity import sobol_indices
+
+        declared = {p.name: p.scale for p in self.parameters}
+        groups = ({n: declared[n] for n in uncertain}
+                  if all(declared.get(n) for n in uncertain) else None)
+        return sobol_indices(study, uncertain, outputs=smp.sobol, groups=groups,
+                             n_base=smp.n_base, seed=ctx.seed,
+                             evaluator=ctx.evaluator(study, f"{label}-sobol"))
+
+    def _dataset(self, analysis: Analysis, runs: CaseRuns,
+                 skipped: list[SkippedReference]) -> xr.Dataset:
+        import xarray as xr
+
+        parts = [analysis.dataset] + [run.sobol.to_dataset() for run in runs.values()
+                                      if run.sobol is not None]
+        ds = xr.merge(parts, compat="override") if len(parts) > 1 else analysis.dataset.copy()
+        ds.attrs.update(analysis.dataset.attrs)
+        notes = list(analysis.notes) + [f"reference {s.name!r} skipped: {s.reason}"
+                                        for s in skipped]
+        if notes:
+            ds.attrs["notes"] = "; ".join(notes)
+        if "n_evaluations" not in ds.attrs:
+            ds.attrs["n_evaluations"] = int(sum(
+                (run.propagation.n_evaluations if run.propagation is not None else
+                 int(run.result is not None))
+                + (run.sobol.n_evaluations if run.sobol is not None else 0)
+                for run in runs.values()))
+        ds.attrs["study_graph"] = json.dumps({label: run.study.describe()
+                                              for label, run in runs.items()})
+        return ds
+
+
+def _resolve_upstream(label: str, study: Any, runs: CaseRuns) -> None:
+    """Bind the :class:`Upstream` values of ``study`` from the earlier studies' runs."""
+    from scaleweave.core.study import Study
+    from scaleweave.core.units import Quantity
+
+    if not isinstance(study, Study):
+        return
+    for name, value in study.parameter_values.items():
+        if not isinstance(value, Upstream):
+            continue
+        source = runs.runs.get(value.label)
+        if source is None or source.result is None:
+            raise ConfigError(f"study {label!r}: parameter {name!r} takes {value.port} from "
+                              f"study {value.label!r}, which must come before it and be run "
+                              "once (nothing uncertain in it)")
+        unit = Quantity(1.0, source.result.units[value.port] or "dimensionless")
+        study.parameter_values[name] = Quantity(source.result.si[value.port],
+                                                unit.to_base_units().units)
+
+
+def sobol_outputs(sobol: SobolResult) -> dict[str, Output]:
+    """Outputs ``S1_<param>``, ``ST_<param>``, ``S1_scale_<scale>``, ``ST_scale_<scale>``
+    (suffixed ``_<output>`` when there are several Sobol' outputs), with their intervals."""
+    out: dict[str, Output] = {}
+    for o in sobol.outputs:
+        suffix = "" if len(sobol.outputs) == 1 else f"_{o}"
+        tables = [("", sobol.parameters, sobol.by_parameter[o], "")]
+        if sobol.groups:
+            tables.append(("scale_", sobol.groups, sobol.by_group[o], "closed "))
+        for prefix, names, idx, closed in tables:
+            for j, n in enumerate(names):
+                of = f"the {n} scale's inputs" if prefix else n
+                out[f"S1_{prefix}{n}{suffix}"] = Output(
+                    idx.S1[j], "", idx.S1[j] - idx.S1_conf[j], idx.S1[j] + idx.S1_conf[j],
+                    f"{closed}first-order Sobol' index of {of}")
+                out[f"ST_{prefix}{n}{suffix}"] = Output(
+                    idx.ST[j], "", idx.ST[j] - idx.ST_conf[j], idx.ST[j] + idx.ST_conf[j],
+                    f"total Sobol' index of {of}")
+    return out

@@ -1,8 +1,10 @@
 """``scaleweave show CASE``: what a case takes, before running it.
 
 Prints the case's title and summary, what it needs installed, which parameter
-``--samples`` sets, and a table of its parameters: name, unit, default, quick value,
-range, distribution (kind), the ports it binds and the scale it belongs to.
+``--samples`` sets, a table of its parameters (name, unit, default, quick value,
+range, distribution, the ports it binds and the scale it belongs to), its study
+graph at the default parameters (models with their ports and units, links, bound
+parameters) and its references with their sources. Nothing is run.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def describe_case(case_cls: Any) -> str:
     from scaleweave.core.distributions import looks_like_distribution
     from scaleweave.core.units import format_unit
 
-    lines = [f"{case_cls.name}: {case_cls.title}", f"  {case_cls.description}", ""]
+    lines = [f"{case_cls.name}: {case_cls.title}", f"  {case_cls.summary}", ""]
     if case_cls.requires:
         needs = ", ".join(f"{module} (pip install 'scaleweave[{extra}]')"
                           for module, extra in case_cls.requires)
@@ -62,4 +64,33 @@ def describe_case(case_cls: Any) -> str:
     lines.append("descriptions:")
     for p in case_cls.parameters:
         lines.append(f"  {p.name}: {p.description}")
+    lines += ["", *_graph_and_references(case_cls)]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _graph_and_references(case_cls: Any) -> list[str]:
+    """The study graph and the references at the default parameters."""
+    import json
+
+    from scaleweave.cases.context import RunContext
+    from scaleweave.core.checks import SkippedReference
+    from scaleweave.core.parameters import resolve_parameters
+    from scaleweave.report.graph import format_study_graphs
+
+    params = resolve_parameters(case_cls.parameters)
+    case = case_cls()
+    studies = case.studies(params, RunContext())
+    graph = format_study_graphs(json.dumps({k: s.describe() for k, s in studies.items()}))
+    lines = ["study graph (default parameters):", *(f"  {x}" for x in graph or ["(none)"]), ""]
+    lines.append("references (default parameters):")
+    refs = case.references(params)
+    for r in refs:
+        if isinstance(r, SkippedReference):
+            lines.append(f"  {r.name}: skipped ({r.reason})")
+        else:
+            tol = (f"{r.sigmas:g} Monte Carlo standard errors, at least {r.tolerance:g}"
+                   if r.sigmas is not None else f"{r.comparison} {r.tolerance:g}")
+            lines.append(f"  {r.name}: {r.output} vs {r.expected:.6g} ({tol}); {r.source}")
+    if not refs:
+        lines.append("  (none)")
+    return lines

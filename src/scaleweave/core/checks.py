@@ -1,19 +1,22 @@
 """Reference checks and validity diagnostics: how a result says whether to trust it.
 
-A :class:`ReferenceCheck` compares one of our numbers with an analytic or published
-value (with its source and tolerance). A :class:`Validity` is a bridge's own
-diagnostic of its regime (scale-separation ratio, RVE residual, QSSA epsilon,
-switching threshold): a value against a limit. Both serialise to the
-``references`` and ``validity`` entries of ``summary.json``.
+A :class:`Reference` is what a case expects before it runs: an analytic or published
+value for one of its outputs, with its source and tolerance (or the reason it does not
+apply to the chosen inputs). Checked against the run's outputs it becomes a
+:class:`ReferenceCheck`, which compares one of our numbers with that value. A
+:class:`Validity` is a bridge's own diagnostic of its regime (scale-separation
+ratio, RVE residual, QSSA epsilon, switching threshold): a value against a limit.
+Both serialise to the ``references`` and ``validity`` entries of ``summary.json``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["ReferenceCheck", "Validity"]
+__all__ = ["Reference", "ReferenceCheck", "SkippedReference", "Validity"]
 
 Comparison = Literal["rel", "abs", "le", "ge"]
 
@@ -115,3 +118,111 @@ class Validity:
         """The ``summary.json`` entry."""
         return {"bridge": self.bridge, "diagnostic": self.diagnostic, "value": float(self.value),
                 "limit": float(self.limit), "ok": self.ok, "sense": self.sense}
+
+
+@dataclass(frozen=True)
+class SkippedReference:
+    """A reference that does not apply to the chosen inputs, and why.
+
+    Listed in ``summary.json`` (``skipped_references``) and in the report, so "not
+    applicable" reads differently from "forgotten".
+    """
+
+    name: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        """The ``summary.json`` entry."""
+        return {"name": self.name, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An expected value for one output of a case, known before the case runs.
+
+    A case's ``references(params)`` returns these, computed from the run's own
+    inputs, so they can be reviewed and tested without running anything; the case
+    base looks our value up by ``output`` after the run.
+
+    Parameters
+    ----------
+    name : str
+        What is compared (one line in the report).
+    output : str
+        The case output holding our value.
+    expected : float
+        The analytic or published value, in the output's unit.
+    tolerance : float
+        As in :class:`ReferenceCheck`.
+    source : str
+        Citation or formula.
+    comparison : {"rel", "abs", "le", "ge"}
+        As in :class:`ReferenceCheck`.
+    sigmas : float, optional
+        For a Monte Carlo estimate (``comparison="abs"``): the tolerance is at least
+        ``sigmas`` times the output's Monte Carlo standard error (``Output.error``),
+        so it follows the error of that run.
+    interval : bool
+        For a posterior or a sampled estimate with a 95% interval (``comparison="abs"``):
+        the tolerance is at least the larger half-width of the output's interval,
+        ``max(hi - value, value - lo)``, so the check reads "the expected value (e.g.
+        a simulation's truth) lies within our 95% interval" (symmetrised).
+
+    Examples
+    --------
+    >>> from scaleweave.core.results import Output
+    >>> ref = Reference("mean", "y_mean", 0.5, 1e-4, "exact", "abs", sigmas=4)
+    >>> check = ref.check({"y_mean": Output(0.503, error=0.001)})
+    >>> round(check.tolerance, 6), check.passed
+    (0.004, True)
+    >>> truth = Reference("truth inside", "b", 0.8, 0.0, "simulated", "abs", interval=True)
+    >>> check = truth.check({"b": Output(1.0, lo=0.54, hi=1.58)})
+    >>> round(check.tolerance, 2), check.passed
+    (0.58, True)
+    """
+
+    name: str
+    output: str
+    expected: float
+    tolerance: float
+    source: str
+    comparison: Comparison = "rel"
+    sigmas: float | None = None
+    interval: bool = False
+
+    def __post_init__(self) -> None:
+        if self.sigmas is not None and self.comparison != "abs":
+            raise ValueError(f"reference {self.name!r}: a tolerance in Monte Carlo standard "
+                             "errors needs comparison='abs'")
+        if self.interval and self.comparison != "abs":
+            raise ValueError(f"reference {self.name!r}: a tolerance from the output's "
+                             "interval needs comparison='abs'")
+
+    def check(self, outputs: Mapping[str, Any]) -> ReferenceCheck:
+        """Our value from ``outputs`` against the expected one.
+
+        Raises
+        ------
+        KeyError
+            The case produced no output named ``output`` (a bug in the case).
+        """
+        if self.output not in outputs:
+            raise KeyError(f"reference {self.name!r} compares output {self.output!r}, which "
+                           f"the case did not produce (outputs: {sorted(outputs)})")
+        out = outputs[self.output]
+        value = float(getattr(out, "value", out))
+        tol = float(self.tolerance)
+        if self.sigmas is not None:
+            error = getattr(out, "error", None)
+            if error is None:
+                raise KeyError(f"reference {self.name!r}: output {self.output!r} has no Monte "
+                               "Carlo error to scale the tolerance by")
+            tol = max(tol, self.sigmas * float(error))
+        if self.interval:
+            lo, hi = getattr(out, "lo", None), getattr(out, "hi", None)
+            if lo is None or hi is None:
+                raise KeyError(f"reference {self.name!r}: output {self.output!r} has no "
+                               "interval to take the tolerance from")
+            tol = max(tol, float(hi) - value, value - float(lo))
+        return ReferenceCheck(self.name, value, float(self.expected), tol, self.source,
+                              self.comparison)

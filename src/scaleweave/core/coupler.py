@@ -172,6 +172,24 @@ class Coupler:
         self.order = sorted(submodels, key=lambda s: -s.dt)
         self.t = 0.0
 
+    def describe(self) -> dict[str, Any]:
+        """The coupling as plain data, in the shape of
+        :meth:`scaleweave.core.study.Study.describe` (submodels slowest first, each with
+        its step; exchanges as links), for ``scaleweave show`` and the report."""
+        models = {}
+        for sub in self.order:
+            models[sub.name] = {
+                "identity": f"{type(sub).__name__} (dt = {sub.dt:.4g} s)",
+                "scale_m": None,
+                "inputs": [[p.name, format_unit(p.unit)] for p in sub.imports],
+                "outputs": [[p.name, format_unit(p.unit)] for p in sub.exports],
+                "diagnostics": ([f"stability: dt <= {sub.stability_formula()}"]
+                                if sub.explicit else []),
+            }
+        return {"models": models, "links": [[e.source, e.target] for e in self.exchanges],
+                "parameters": {}, "inputs": {"macro_dt": f"{self.macro_dt:.6g} s"},
+                "concurrent": True}
+
     # -- checking ---------------------------------------------------------------------
     def _lookup(self, ref: str, kind: str) -> tuple[Submodel, Port] | str:
         if ref.count(".") != 1:

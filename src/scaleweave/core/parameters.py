@@ -208,7 +208,11 @@ class ParameterValues(Mapping[str, Any]):
         return len(self.si)
 
     def quantity(self, key: str) -> pint.Quantity:
-        """The value as a pint quantity in its declared unit."""
+        """The value as a pint quantity: in its declared unit, or for a parameter given
+        as a distribution its median (in SI base units)."""
+        if key in self.uncertain:
+            unit = Quantity(1.0, self.units[key] or "dimensionless").to_base_units().units
+            return Quantity(self.si[key], unit)
         return Quantity(self.given[key], self.units[key] or "dimensionless")
 
     def as_dict(self) -> dict[str, dict[str, Any]]:

@@ -11,10 +11,15 @@ half-written result, and a failed run keeps the previous good one.
      "parameters": {NAME: {"value", "unit"}},
      "outputs":    {NAME: {"value", "unit", "lo", "hi"}},   # lo/hi: 95% interval or null
      "references": [{"name", "value", "expected", "tolerance", "passed", "source"}],
+     "skipped_references": [{"name", "reason"}],
      "validity":   [{"bridge", "diagnostic", "value", "limit", "ok"}]}
 
 plus ``figures`` (PNG names, headline first), ``description``, ``created``,
 ``timings`` and ``status``.
+
+Figures are drawn by the case's ``figures(dataset)`` from the ``result.nc`` just
+written (reopened), so what a figure shows is always in the results file and
+:func:`redraw` can draw it again from the folder alone.
 """
 
 from __future__ import annotations
@@ -33,14 +38,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scaleweave._version import __version__
-from scaleweave.core.checks import ReferenceCheck, Validity
+from scaleweave.core.checks import ReferenceCheck, SkippedReference, Validity
 from scaleweave.errors import ConfigError
 
 if TYPE_CHECKING:
     import xarray as xr
-    from matplotlib.figure import Figure
 
-__all__ = ["CaseResult", "Output", "git_commit", "write_result"]
+__all__ = ["CaseResult", "Output", "git_commit", "redraw", "write_result"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,9 @@ class Output:
     kind : {"estimate", "bounds"}
         ``bounds``: ``lo``/``hi`` are the ends of an interval or of a p-box's range
         (epistemic: no probability inside), shown as bounds, not as an error bar.
+    error : float or None
+        Monte Carlo standard error of ``value`` (same unit), where it is an
+        estimate from samples; references scale their tolerance by it.
     """
 
     value: float
@@ -68,13 +75,15 @@ class Output:
     hi: float | None = None
     description: str = ""
     kind: str = "estimate"
+    error: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The ``summary.json`` entry."""
         return {"value": _num(self.value), "unit": self.unit,
                 "lo": None if self.lo is None else _num(self.lo),
                 "hi": None if self.hi is None else _num(self.hi),
-                "description": self.description, "kind": self.kind}
+                "description": self.description, "kind": self.kind,
+                "error": None if self.error is None else _num(self.error)}
 
 
 @dataclass
@@ -89,8 +98,6 @@ class CaseResult:
         Headline numbers.
     references : list of ReferenceCheck
     validity : list of Validity
-    figures : dict of str -> matplotlib Figure
-        File stem -> figure; the first is the headline figure.
     timings : dict of str -> float
         Wall time (s) of the case's stages.
     failed_samples : int
@@ -102,17 +109,19 @@ class CaseResult:
     resumed : dict of str -> int
         Long runs that resumed from a checkpoint: run label -> the macro step it
         resumed at (``summary.json`` key ``resumed_from_checkpoint``).
+    skipped : list of SkippedReference
+        References that do not apply to the chosen inputs, with the reason.
     """
 
     dataset: xr.Dataset
     outputs: dict[str, Output] = field(default_factory=dict)
     references: list[ReferenceCheck] = field(default_factory=list)
     validity: list[Validity] = field(default_factory=list)
-    figures: dict[str, Figure] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     failed_samples: int = 0
     files: dict[str, Callable[[Path], Any]] = field(default_factory=dict)
     resumed: dict[str, int] = field(default_factory=dict)
+    skipped: list[SkippedReference] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -150,7 +159,7 @@ def _summary(case: Any, result: CaseResult, params: Any, seed: int, runtime_s: f
     return {
         "case": case.name,
         "title": case.title,
-        "description": case.description,
+        "description": case.summary,
         "version": __version__,
         "commit": git_commit(),
         "seed": int(seed),
@@ -160,6 +169,7 @@ def _summary(case: Any, result: CaseResult, params: Any, seed: int, runtime_s: f
         "parameters": params.as_dict(),
         "outputs": {k: v.as_dict() for k, v in result.outputs.items()},
         "references": [r.as_dict() for r in result.references],
+        "skipped_references": [r.as_dict() for r in result.skipped],
         "validity": [v.as_dict() for v in result.validity],
         "figures": figure_names,
         "timings": {k: round(float(v), 4) for k, v in result.timings.items()},
@@ -187,75 +197,33 @@ def _check_units(ds: xr.Dataset, case_name: str) -> None:
         )
 
 
-def write_result(out_dir: str | os.PathLike, case: Any, result: CaseResult, params: Any,
-                 seed: int, runtime_s: float) -> Path:
-    """Write ``out_dir/CASE/{result.nc, summary.json, *.png}`` atomically.
-
-    Parameters
-    ----------
-    out_dir : path
-        The results folder (created if needed).
-    case : Case
-        The case (for ``name``, ``title``, ``description``).
-    result : CaseResult
-    params : ParameterValues
-    seed : int
-    runtime_s : float
-
-    Returns
-    -------
-    Path
-        The case folder.
-    """
+def _save_figures(case: Any, nc_path: Path, folder: Path) -> list[str]:
+    """Draw ``case.report_figures`` from the results file, save PNG + SVG; return PNG names."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    import xarray as xr
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    final = out / case.name
-    ds = result.dataset.copy()
-    _check_units(ds, case.name)
-    summary = _summary(case, result, params, seed, runtime_s, [])
-    tmp = Path(tempfile.mkdtemp(prefix=f".{case.name}.", suffix=".partial", dir=out))
+    with xr.open_dataset(nc_path) as ds:
+        ds.load()
+        figures = case.report_figures(ds)
+    names = []
+    for stem, fig in figures.items():
+        fig.savefig(folder / f"{stem}.png", dpi=130, bbox_inches="tight")
+        fig.savefig(folder / f"{stem}.svg", bbox_inches="tight")
+        plt.close(fig)
+        names.append(f"{stem}.png")
+    return names
+
+
+def _replace_folder(tmp: Path, final: Path) -> None:
+    """Move the finished ``tmp`` onto ``final``, keeping the old one until it is in place."""
     old: Path | None = None
     try:
-        names = []
-        for stem, fig in result.figures.items():
-            fig.savefig(tmp / f"{stem}.png", dpi=130, bbox_inches="tight")
-            fig.savefig(tmp / f"{stem}.svg", bbox_inches="tight")
-            plt.close(fig)
-            names.append(f"{stem}.png")
-        summary["figures"] = names
-        reserved = {"result.nc", "summary.json", *names}
-        for fname, writer in result.files.items():
-            if Path(fname).name != fname or fname in reserved or fname.startswith("."):
-                raise ConfigError(f"case {case.name!r}: extra file name {fname!r} must be a "
-                                  f"plain file name other than {sorted(reserved)}")
-            writer(tmp / fname)
-        summary["files"] = sorted(result.files)
-        ds.attrs.update({
-            "case": case.name,
-            "title": case.title,
-            "scaleweave_version": __version__,
-            "git_commit": summary["commit"] or "none",
-            "seed": int(seed),
-            "runtime_s": float(runtime_s),
-            "created": summary["created"],
-            "parameters": json.dumps(summary["parameters"], default=_json_default),
-            "references": json.dumps(summary["references"], default=_json_default),
-            "validity": json.dumps(summary["validity"], default=_json_default),
-            "timings": json.dumps(summary["timings"], default=_json_default),
-        })
-        ds.to_netcdf(tmp / "result.nc")
-        (tmp / "summary.json").write_text(
-            json.dumps(summary, indent=2, default=_json_default, allow_nan=False) + "\n",
-            encoding="utf-8",
-        )
         os.chmod(tmp, 0o755)
         if final.exists():
-            old = out / f".{case.name}.{os.getpid()}.old"
+            old = final.parent / f".{final.name}.{os.getpid()}.old"
             os.replace(final, old)
         os.replace(tmp, final)
     except BaseException:
@@ -265,4 +233,105 @@ def write_result(out_dir: str | os.PathLike, case: Any, result: CaseResult, para
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def write_result(out_dir: str | os.PathLike, case: Any, result: CaseResult, params: Any,
+                 seed: int, runtime_s: float, target: str | None = None) -> Path:
+    """Write ``out_dir/CASE/{result.nc, summary.json, *.png}`` atomically.
+
+    Parameters
+    ----------
+    out_dir : path
+        The results folder (created if needed).
+    case : Case
+        The case (for ``name``, ``title``, ``summary`` and its ``figures``).
+    result : CaseResult
+    params : ParameterValues
+    seed : int
+    runtime_s : float
+    target : str, optional
+        How the case was named on the command line (``path/file.py:Class`` for a
+        user's case), recorded so ``scaleweave report --redraw`` finds it again;
+        default: its name.
+
+    Returns
+    -------
+    Path
+        The case folder.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    final = out / case.name
+    ds = result.dataset.copy()
+    _check_units(ds, case.name)
+    summary = _summary(case, result, params, seed, runtime_s, [])
+    tmp = Path(tempfile.mkdtemp(prefix=f".{case.name}.", suffix=".partial", dir=out))
+    try:
+        reserved = {"result.nc", "summary.json"}
+        for fname, writer in result.files.items():
+            if Path(fname).name != fname or fname in reserved or fname.startswith("."):
+                raise ConfigError(f"case {case.name!r}: extra file name {fname!r} must be a "
+                                  f"plain file name other than {sorted(reserved)}")
+            writer(tmp / fname)
+        summary["files"] = sorted(result.files)
+        ds.attrs.update({
+            "case": case.name,
+            "case_target": target or case.name,
+            "title": case.title,
+            "scaleweave_version": __version__,
+            "git_commit": summary["commit"] or "none",
+            "seed": int(seed),
+            "runtime_s": float(runtime_s),
+            "created": summary["created"],
+            "parameters": json.dumps(summary["parameters"], default=_json_default),
+            "references": json.dumps(summary["references"], default=_json_default),
+            "skipped_references": json.dumps(summary["skipped_references"]),
+            "validity": json.dumps(summary["validity"], default=_json_default),
+            "timings": json.dumps(summary["timings"], default=_json_default),
+        })
+        ds.to_netcdf(tmp / "result.nc")
+        summary["figures"] = _save_figures(case, tmp / "result.nc", tmp)
+        (tmp / "summary.json").write_text(
+            json.dumps(summary, indent=2, default=_json_default, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _replace_folder(tmp, final)
     return final
+
+
+def redraw(folder: str | os.PathLike, case: Any) -> list[str]:
+    """Draw a results folder's figures again from its ``result.nc`` (atomically).
+
+    Parameters
+    ----------
+    folder : path
+        ``OUT/CASE`` as :func:`write_result` wrote it.
+    case : Case
+        The case that wrote it (its ``figures`` hook is used).
+
+    Returns
+    -------
+    list of str
+        The PNG names, headline first (also written into ``summary.json``).
+    """
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial",
+                                dir=folder.parent))
+    try:
+        keep = set(summary.get("files", [])) | {"result.nc", "summary.json"}
+        for item in folder.iterdir():
+            if item.name in keep:
+                shutil.copy2(item, tmp / item.name)
+        summary["figures"] = _save_figures(case, tmp / "result.nc", tmp)
+        (tmp / "summary.json").write_text(
+            json.dumps(summary, indent=2, default=_json_default, allow_nan=False) + "\n",
+            encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _replace_folder(tmp, folder)
+    return summary["figures"]

@@ -404,16 +404,50 @@ class Study:
                                  if n not in skip},
         }, where="study")
 
+    def describe(self) -> dict[str, Any]:
+        """The graph as plain data (JSON-safe): what ``scaleweave show`` prints and the
+        report draws.
+
+        Returns
+        -------
+        dict
+            ``models``: name -> ``{"identity", "scale_m", "inputs", "outputs",
+            "diagnostics"}`` (ports as ``[name, unit]``, models in run order);
+            ``links``: ``[source, target]``; ``parameters``: name -> targets;
+            ``inputs``: external input values as text.
+        """
+        try:
+            order = self.order()
+        except graphlib.CycleError:
+            order = list(self.models)
+        models = {}
+        for inst in order:
+            m = self.models[inst]
+            models[inst] = {
+                "identity": m.model_identity(),
+                "scale_m": (float(m.length_scale) if np.isfinite(m.length_scale or np.nan)
+                            else None),
+                "inputs": [[p.name, format_unit(p.unit)] for p in m.inputs],
+                "outputs": [[p.name, format_unit(p.unit)] for p in m.outputs],
+                "diagnostics": [d.name for d in m.diagnostics],
+            }
+        return {"models": models,
+                "links": [[lk.source, lk.target] for lk in self.links],
+                "parameters": {k: list(v) for k, v in self.bindings.items()},
+                "inputs": {k: str(v) for k, v in self.values.items()}}
+
     # -- running ----------------------------------------------------------------------
-    def run(self, values: Mapping[str, Any] | None = None, *,
-            params: Mapping[str, Any] | None = None, batch: int | None = None,
+    def run(self, *, params: Mapping[str, Any] | None = None, batch: int | None = None,
             cache: Any = None, validity: str = "record") -> StudyResult:
         """Validate, then evaluate every model once in topological order.
 
+        An input port is fed, in this order, by a link, a fixed value
+        (:meth:`set_input`), a study parameter (:meth:`bind`; varied per run through
+        ``params``) or its port default. That is the one way a study takes inputs:
+        whatever changes between runs is a bound parameter.
+
         Parameters
         ----------
-        values : mapping, optional
-            Extra external inputs (``"model.port"`` -> value) for this run only.
         params : mapping, optional
             Study parameter values for this run, as SI magnitudes (what samplers
             produce); with ``batch``, arrays with a leading sample axis.
@@ -434,13 +468,6 @@ class Study:
         StudyResult
             Every input and output port value of every model.
         """
-        if values:
-            study = Study(self.models, [(lk.source, lk.target) for lk in self.links])
-            for k, v in {**self.values, **values}.items():
-                study.set_input(k, v)
-            for name, targets in self.bindings.items():
-                study.bind(name, *targets, value=self.parameter_values.get(name))
-            return study.run(params=params, batch=batch, cache=cache, validity=validity)
         if validity not in ("record", "warn", "raise"):
             raise ConfigError(f"validity policy {validity!r} is not 'record', 'warn' or 'raise'")
         params = dict(params or {})

@@ -6,7 +6,7 @@ Distributions themselves (aleatory or epistemic, with units) are in
 
 from scaleweave.uq.propagate import PropagationResult, batch_evaluator, plan, propagate
 from scaleweave.uq.sampling import box_vertices, unit_samples
-from scaleweave.uq.sensitivity import SobolIndices, SobolResult, sobol_analysis
+from scaleweave.uq.sensitivity import SobolIndices, SobolResult, sobol_analysis, sobol_indices
 from scaleweave.uq.surrogate import (
     ExtrapolationError,
     PCESurrogate,
@@ -26,6 +26,7 @@ __all__ = [
     "plan",
     "propagate",
     "sobol_analysis",
+    "sobol_indices",
     "train_surrogate",
     "unit_samples",
 ]

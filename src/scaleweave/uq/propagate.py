@@ -32,7 +32,8 @@ from scaleweave.core.study import Study
 from scaleweave.errors import ConfigError, ModelError
 from scaleweave.uq.sampling import box_vertices, unit_samples
 
-__all__ = ["Evaluator", "PropagationResult", "batch_evaluator", "plan", "propagate"]
+__all__ = ["Evaluator", "PropagationResult", "batch_evaluator", "exceedance_bounds", "pbox_bounds",
+           "plan", "propagate", "summary_value"]
 
 #: Evaluates rows of SI parameter values: ``(names, X) -> {"model.port": array}``.
 Evaluator = Callable[[Sequence[str], np.ndarray], dict[str, np.ndarray]]
@@ -83,26 +84,43 @@ class PropagationResult:
         For a distribution, both bounds are the single estimate; for a p-box they
         are the lowest and highest probability over the epistemic outer points.
         """
-        y = self.dataset[port].values
-        valid = np.isfinite(y)  # failed samples are NaN: left out, not counted as misses
-        event = (y > threshold if above else y < threshold) & valid
-        if self.mode == "pbox":
-            p = event.sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
-            return float(p.min()), float(p.max())
-        p = float(event.sum() / max(valid.sum(), 1))
-        return p, p
+        return exceedance_bounds(self.dataset[port].values, threshold, above=above)
 
     def pbox(self, port: str, grid: np.ndarray | None = None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(x, lower_cdf, upper_cdf)`` of a port (a p-box; equal for a distribution)."""
-        y = self.dataset[port].values
-        if self.mode != "pbox":
-            y = y.reshape(1, -1)
-        if grid is None:
-            grid = np.linspace(np.min(y), np.max(y), 400)
-        ys = np.sort(y, axis=1)
-        cdfs = np.stack([np.searchsorted(row, grid, side="right") / row.size for row in ys])
-        return grid, cdfs.min(axis=0), cdfs.max(axis=0)
+        return pbox_bounds(self.dataset[port].values, grid)
+
+
+def exceedance_bounds(y: np.ndarray, threshold: float, *, above: bool = True
+                      ) -> tuple[float, float]:
+    """Bounds of ``P(y > threshold)`` over samples ``y``.
+
+    ``y`` of shape (outer, inner) is a p-box (lowest and highest probability over the
+    outer points); of any other shape, one distribution (both bounds equal). NaN
+    samples (failed rows) are left out, not counted as misses.
+    """
+    y = np.asarray(y, dtype=float)
+    valid = np.isfinite(y)
+    event = (y > threshold if above else y < threshold) & valid
+    if y.ndim == 2:
+        p = event.sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
+        return float(p.min()), float(p.max())
+    p = float(event.sum() / max(valid.sum(), 1))
+    return p, p
+
+
+def pbox_bounds(y: np.ndarray, grid: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(x, lower_cdf, upper_cdf)`` of samples ``y`` (2-D: outer x inner, a p-box)."""
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 2:
+        y = y.reshape(1, -1)
+    if grid is None:
+        grid = np.linspace(np.nanmin(y), np.nanmax(y), 400)
+    ys = np.sort(y, axis=1)
+    cdfs = np.stack([np.searchsorted(row, grid, side="right") / row.size for row in ys])
+    return grid, cdfs.min(axis=0), cdfs.max(axis=0)
 
 
 def plan(uncertain: Mapping[str, Uncertain]) -> tuple[list[str], list[str], str]:

@@ -30,6 +30,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -38,7 +39,7 @@ from matplotlib.figure import Figure
 from scaleweave.core.distributions import Uncertain
 from scaleweave.errors import ConfigError, MissingExtraError, ModelError, NonFiniteError
 
-__all__ = ["SobolIndices", "SobolResult", "sobol_analysis"]
+__all__ = ["SobolIndices", "SobolResult", "sobol_analysis", "sobol_indices"]
 
 #: Probabilities are kept this far inside (0, 1) so that unbounded distributions map
 #: to finite values (a scrambled Sobol' point is exactly 0 with probability ~2**-30).
@@ -139,7 +140,37 @@ class SobolResult:
                  "n_base": self.n_base, "n_evaluations": self.n_evaluations,
                  "conf_level": self.conf_level, "n_bootstrap": self.n_bootstrap,
                  "seed": self.seed}
-        return xr.Dataset(data, coords=coords, attrs=attrs)
+        # Also on S1, so the design survives a merge into a case's dataset.
+        data["S1"][2].update({k: attrs[k] for k in ("n_base", "conf_level", "seed")})
+        ds = xr.Dataset(data, coords=coords, attrs=attrs)
+        for name in ds.coords:
+            ds[name].attrs["units"] = "1"  # labels: dimensionless, as every variable says
+        return ds
+
+    @classmethod
+    def from_dataset(cls, ds: xr.Dataset) -> SobolResult:
+        """The result :meth:`to_dataset` wrote (e.g. read back from ``result.nc``)."""
+        outputs = tuple(str(o) for o in ds["output"].values)
+        parameters = tuple(str(p) for p in ds["parameter"].values)
+        grouped = "group" in ds.coords
+        design = {**ds.attrs, **ds["S1"].attrs}
+
+        def indices(prefix1: str, prefixT: str, row: int) -> SobolIndices:
+            return SobolIndices(*(np.asarray(ds[k].values[row], dtype=float) for k in
+                                  (prefix1, f"{prefix1}_conf", prefixT, f"{prefixT}_conf")))
+
+        return cls(
+            parameters=parameters, outputs=outputs,
+            by_parameter={o: indices("S1", "ST", i) for i, o in enumerate(outputs)},
+            groups=tuple(str(g) for g in ds["group"].values) if grouped else (),
+            membership=(dict(zip(parameters, (str(g) for g in ds["parameter_group"].values),
+                                 strict=True)) if grouped else {}),
+            by_group=({o: indices("S1_group", "ST_group", i) for i, o in enumerate(outputs)}
+                      if grouped else {}),
+            n_base=int(design.get("n_base", 0)),
+            n_evaluations=int(ds.attrs.get("n_evaluations", 0)),
+            conf_level=float(design.get("conf_level", 0.95)),
+            n_bootstrap=int(ds.attrs.get("n_bootstrap", 0)), seed=int(design.get("seed", 0)))
 
     def figure(self, output: str) -> Figure:
         """Bars of ``S1`` and ``ST`` with their confidence intervals for ``output``.
@@ -386,3 +417,41 @@ def sobol_analysis(evaluate: Evaluate, params: Sequence[tuple[str, Uncertain]], 
                        groups=group_names, membership=membership, by_group=by_group,
                        n_base=n_base, n_evaluations=n_evaluations, conf_level=conf_level,
                        n_bootstrap=n_bootstrap, seed=seed)
+
+
+def sobol_indices(study: Any, uncertain: Mapping[str, Uncertain], *,
+                  outputs: Mapping[str, str], groups: Mapping[str, str] | None = None,
+                  n_base: int = 1024, seed: int = 0, evaluator: Any = None,
+                  n_bootstrap: int = 1000, conf_level: float = 0.95) -> SobolResult:
+    """Sobol' indices of a study's outputs over its uncertain parameters.
+
+    The same calling convention as :func:`~scaleweave.uq.propagate.propagate`.
+
+    Parameters
+    ----------
+    study : Study
+        The graph; every uncertain name must be a parameter bound in it.
+    uncertain : mapping of str -> Uncertain
+        Parameter name -> distribution (at least two; not intervals).
+    outputs : mapping of str -> str
+        Index name -> ``"model.port"`` (a scalar output port).
+    groups : mapping, optional
+        Parameter name -> scale, for closed indices per scale.
+    n_base, seed, n_bootstrap, conf_level
+        As in :func:`sobol_analysis`.
+    evaluator : callable, optional
+        How rows are evaluated, ``(names, X) -> {"model.port": array}`` (default: one
+        vectorised pass in this process; a case passes its resumable one).
+    """
+    from scaleweave.uq.propagate import batch_evaluator
+
+    names = list(uncertain)
+    evaluate = evaluator or batch_evaluator(study)
+
+    def rows(X: np.ndarray) -> dict[str, np.ndarray]:
+        out = evaluate(names, X)
+        return {k: out[port] for k, port in outputs.items()}
+
+    return sobol_analysis(rows, [(n, uncertain[n]) for n in names], groups=groups,
+                          n_base=n_base, seed=seed, n_bootstrap=n_bootstrap,
+                          conf_level=conf_level)

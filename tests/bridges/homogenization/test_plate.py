@@ -14,14 +14,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scaleweave.bridges.homogenization.plate import (
+    LayerBuildModel,
+    beam_layer,
     edge_deflection,
     layer_by_layer,
     plane_strain_beam,
+    plane_strain_modulus,
     stack_curvature,
     stoney_curvature,
     timoshenko_curvature,
 )
 from scaleweave.errors import ConfigError
+from scaleweave.materials.tensors import isotropic_stiffness_young, rotate_stiffness
 
 pos = st.floats(min_value=1e-2, max_value=1e2)
 
@@ -81,3 +85,41 @@ def test_plane_strain_beam_and_errors():
         stack_curvature([1.0], [1.0, 2.0], [0.0])
     with pytest.raises(ConfigError, match="length"):
         edge_deflection(1.0, 0.0)
+
+
+def test_beam_layer_of_an_isotropic_layer():
+    """Cylindrical bending: modulus E / (1 - nu^2), mismatch (1 + nu) eps for eps I."""
+    e, nu, eps = 200e9, 0.3, -2e-3
+    b = beam_layer(isotropic_stiffness_young(e, nu), eps * np.eye(3))
+    assert b.modulus == pytest.approx(plane_strain_modulus(e, nu), rel=1e-12)
+    assert plane_strain_modulus(e, nu) == pytest.approx(e / (1 - nu**2), rel=1e-15)
+    assert b.mismatch == pytest.approx((1 + nu) * eps, rel=1e-12)
+    assert b.stiffness.shape == (3, 3) and b.eigenstrain.shape == (2, 2)
+    # isotropic: bending along y is the same
+    assert beam_layer(isotropic_stiffness_young(e, nu), eps * np.eye(3), axis=1).modulus == \
+        pytest.approx(b.modulus, rel=1e-12)
+
+
+def test_beam_layer_along_y_is_the_layer_turned_a_quarter():
+    c = np.diag([3.0, 2.0, 1.5, 1.0, 1.0, 1.2]) * 1e9
+    c[0, 1] = c[1, 0] = 0.5e9
+    eps = np.diag([-3e-3, -1e-3, -2e-3])
+    turned = beam_layer(rotate_stiffness(c, np.pi / 2), np.diag([-1e-3, -3e-3, -2e-3]))
+    along_y = beam_layer(c, eps, axis=1)
+    assert along_y.modulus == pytest.approx(turned.modulus, rel=1e-9)
+    assert along_y.mismatch == pytest.approx(turned.mismatch, rel=1e-9)
+
+
+def test_layer_build_model_is_layer_by_layer_and_reports_its_regime():
+    kw = {"substrate_thickness": 3e-3, "substrate_modulus": 220e9, "layers": 5,
+          "layer_thickness": 0.4e-3}
+    model = LayerBuildModel(**kw, length=0.1)
+    out = model.evaluate({"modulus": 190e9, "mismatch": -2.5e-3})
+    k = layer_by_layer(3e-3, 220e9, [0.4e-3] * 5, [190e9] * 5, [-2.5e-3] * 5).curvature
+    assert out["curvature"] == pytest.approx(k, rel=1e-15)
+    assert out["edge_deflection"] == pytest.approx(edge_deflection(k, 0.1), rel=1e-15)
+    assert out["aspect_ratio"] == pytest.approx(0.1 / 5e-3)
+    (v,) = model.diagnose(out)
+    assert v.ok and v.limit == 10.0 and v.sense == "ge"
+    short = LayerBuildModel(**kw, length=0.02)
+    assert not short.diagnose(short.evaluate({"modulus": 190e9, "mismatch": -2.5e-3}))[0].ok

@@ -90,7 +90,7 @@ def test_hierarchical_occupancy_recovers_gradient_and_mean_psi():
     p = 0.3 over 4 visits: the posterior covers the simulation's truth (MacKenzie et al.
     2002 likelihood, plots partially pooled)."""
     from scaleweave.bridges.inference.occupancy import fit_occupancy
-    from scaleweave.cases.ecology_scaling import simulate_nested_occupancy
+    from scaleweave.cases.ecology_scaling.data import simulate_nested_occupancy
 
     nest = simulate_nested_occupancy(np.random.default_rng(4), 30, 8, 4, 0.6, 0.3, 0.8, 0.5)
     fit = fit_occupancy(nest["y"], 4, covariates=nest["x"][:, None], group=nest["plot"],

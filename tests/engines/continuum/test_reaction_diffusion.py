@@ -91,3 +91,37 @@ def test_bad_input(kwargs, match):
 def test_no_steady_state_without_decay():
     with pytest.raises(ConfigError, match="no steady state"):
         ReactionDiffusion((8, 8), 1.0, 1.0, 0.0, "periodic").steady(np.ones((8, 8)))
+
+
+def test_submodel_relaxes_to_the_steady_field_per_replica():
+    from scaleweave.core.coupler import Coupler, Exchange, Submodel
+    from scaleweave.core.model import Port
+    from scaleweave.engines.continuum.reaction_diffusion import ReactionDiffusionSubmodel
+
+    rd = ReactionDiffusion((12, 12), 1.0, 1.0, 0.5, "neumann")
+    src = np.zeros((2, 12, 12))
+    src[0, 6, 6], src[1, 2, 9] = 1.0, 3.0
+
+    class Source(Submodel):
+        exports = (Port("source", "1/(m^2*s)", None),)
+
+        def export(self):
+            return {"source": src}
+
+        def advance(self, t0, t1, boundary):
+            pass
+
+    field = ReactionDiffusionSubmodel(rd, 2, 0.5, field="ifn", unit="1/m^2")
+    assert field.export()["ifn"].shape == (2, 12, 12)
+    coupler = Coupler([Source("s", 1.0), field], [Exchange("s.source", "field.source")], 1.0)
+    assert coupler.validate() == []
+    coupler.run(80.0)
+    for k in range(2):
+        np.testing.assert_allclose(field.c[k], rd.steady(src[k]), rtol=1e-6, atol=1e-12)
+    assert field.work == 2 * 160
+    saved = field.state()
+    field.c[...] = 0.0
+    held = field.c
+    field.restore(saved)
+    assert field.c is held and field.t == 80.0
+    np.testing.assert_allclose(field.c[1], rd.steady(src[1]), rtol=1e-6)

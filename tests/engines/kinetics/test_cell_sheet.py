@@ -120,3 +120,64 @@ def test_snapshot_restores_the_future_exactly():
     b.advance(10.0, 20.0)
     for key in ("state", "count", "virions", "events", "status"):
         np.testing.assert_array_equal(getattr(a, key), getattr(b, key), err_msg=key)
+
+
+# -- the sheet as a coupler submodel -------------------------------------------------------
+def _submodel(seed: int = 5, k_protect: float = 0.05):
+    from scaleweave.engines.kinetics.cell_sheet import CellSheetSubmodel
+
+    rates = {"beta": 2e-3, "clearance": 0.05, "eclipse": 0.5, "death": 0.2,
+             "production": 2.0}
+    sheet = CellSheet(5, 3, 6, rates, seed=seed)
+    return CellSheetSubmodel(sheet, 1.0, secretion=4.0, spacing=2e-5, k_protect=k_protect,
+                             k_half=1e9, hill=2.0)
+
+
+def test_submodel_protection_rate_and_secretion_density():
+    from scaleweave.core.waveform import HoldWaveform
+
+    sub = _submodel()
+    c = np.full((3, 5, 5), 1e9)  # at k_half: half-maximal protection
+    prot = {}
+
+    def spy(t0, t1, p=None, stop_infected=0):
+        prot["rate"] = p
+
+    sub.sheet.advance = spy
+    sub.advance(0.0, 1.0, {"ifn": HoldWaveform(0.0, c)})
+    np.testing.assert_allclose(prot["rate"], np.full((3, 25), 0.05 / 2))
+    sub.sheet.state[1, 7] = INF
+    src = sub.export()["source"]
+    assert src.shape == (3, 5, 5)
+    assert src[1].flat[7] == pytest.approx(4.0 / 2e-5**2) and src.sum() == src[1].flat[7]
+
+
+def test_submodel_state_restores_in_place_and_recorder_continues():
+    from scaleweave.core.waveform import HoldWaveform
+    from scaleweave.engines.kinetics.cell_sheet import InfectedFractionRecorder
+
+    def run(sub, rec, t0, n):
+        for m in range(n):
+            sub.advance(t0 + m, t0 + m + 1, {"ifn": HoldWaveform(t0 + m, np.zeros((3, 25)))})
+            rec(t0 + m + 1)
+
+    a = _submodel()
+    rec_a = InfectedFractionRecorder(a.sheet)
+    run(a, rec_a, 0.0, 3)
+    saved, saved_rec = a.state(), rec_a.state()
+    run(a, rec_a, 3.0, 4)
+    b = _submodel()
+    held = b.sheet.state  # others hold the sheet's arrays: restore must keep them
+    b.restore(saved)
+    rec_b = InfectedFractionRecorder(b.sheet)
+    rec_b.restore(saved_rec)
+    run(b, rec_b, 3.0, 4)
+    assert b.sheet.state is held
+    np.testing.assert_array_equal(a.sheet.state, b.sheet.state)
+    assert a.work == b.work > 0
+    ta, fa = rec_a.arrays()
+    tb, fb = rec_b.arrays()
+    np.testing.assert_array_equal(tb, ta)
+    np.testing.assert_array_equal(ta, np.arange(8.0))
+    np.testing.assert_array_equal(fa, fb)
+    assert fa.shape == (8, 3)

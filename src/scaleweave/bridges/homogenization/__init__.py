@@ -1,1 +1,1 @@
-"""Homogenization bridges: bounds, Mori-Tanaka, plate theory through the thickness."""
+"""Homogenization bridges: bounds, Mori-Tanaka, scan-track layer RVEs, plate theory."""

@@ -19,6 +19,15 @@ Regimes
   Not for interpenetrating or high-fraction (f > ~0.4) microstructures.
 - Levin (1967): exact for any two-phase composite of isotropic phases with
   isotropic eigenstrains (thermal expansion), once its bulk modulus ``K*`` is known.
+
+Tensors
+-------
+For anisotropic phases (Mandel stiffness matrices, :mod:`scaleweave.materials.tensors`)
+the Voigt and Reuss bounds are tensors, :func:`voigt_reuss_stiffness`, and they bound
+the effective stiffness in the Loewner order, ``C_R <= C* <= C_V`` (every direction of
+strain: Hill 1952); :func:`loewner_margin` measures how far an ordering holds.
+:func:`voigt_isotropic_moduli` is Voigt's (1928) average of one crystal (or track) over
+all orientations.
 """
 
 from __future__ import annotations
@@ -34,10 +43,14 @@ __all__ = [
     "hashin_shtrikman_conductivity",
     "hashin_shtrikman_shear",
     "levin_expansion",
+    "loewner_margin",
     "mori_tanaka",
     "mori_tanaka_conductivity",
     "reuss",
     "voigt",
+    "voigt_isotropic_moduli",
+    "voigt_reuss_stiffness",
+    "volume_fractions",
 ]
 
 
@@ -254,3 +267,98 @@ def mori_tanaka(fractions: Sequence[float], bulk: Sequence[float], shear: Sequen
 def _matrix(matrix: int, n: int) -> None:
     if not 0 <= matrix < n:
         raise ConfigError(f"matrix phase index must lie in 0..{n - 1}, got {matrix}")
+
+
+# ------------------------------------------------------------ tensors (Mandel notation)
+
+def volume_fractions(phases: np.ndarray, n_phases: int) -> np.ndarray:
+    """Voxel (pixel) fraction of each phase label, 0 to ``n_phases - 1``, of a grid.
+
+    Examples
+    --------
+    >>> volume_fractions(np.array([[0, 1], [1, 1]]), 3).tolist()
+    [0.25, 0.75, 0.0]
+    """
+    labels = np.asarray(phases)
+    if labels.size == 0 or labels.min() < 0 or labels.max() >= n_phases:
+        raise ConfigError(f"phase labels must lie in 0..{n_phases - 1}")
+    return np.bincount(labels.ravel(), minlength=n_phases) / labels.size
+
+
+def voigt_reuss_stiffness(fractions: Sequence[float], stiffness: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """Voigt (mean stiffness) and Reuss (inverse of the mean compliance) tensors.
+
+    Parameters
+    ----------
+    fractions : sequence of float
+        Volume fractions of the phases, summing to 1.
+    stiffness : ndarray, ``(n_phases, m, m)``
+        Mandel stiffness of each phase (Pa), symmetric positive definite.
+
+    Returns
+    -------
+    voigt, reuss : ndarray ``(m, m)``
+        ``C_V = sum f_i C_i`` and ``C_R = (sum f_i C_i^-1)^-1``; any microstructure of
+        these phases has ``C_R <= C* <= C_V`` (Hill 1952).
+
+    Examples
+    --------
+    Equal phases leave nothing to bound:
+
+    >>> c = np.diag([3.0, 3.0, 2.0])
+    >>> cv, cr = voigt_reuss_stiffness([0.4, 0.6], np.array([c, c]))
+    >>> bool(np.allclose(cv, c) and np.allclose(cr, c))
+    True
+    """
+    c = np.asarray(stiffness, dtype=float)
+    if c.ndim != 3 or c.shape[1] != c.shape[2]:
+        raise ConfigError(f"stiffness must have shape (n_phases, m, m), got {c.shape}")
+    f = np.asarray(fractions, dtype=float).ravel()
+    if f.size != c.shape[0] or np.any(f < 0) or abs(f.sum() - 1.0) > 1e-9:
+        raise ConfigError(f"need {c.shape[0]} non-negative fractions summing to 1, got "
+                          f"{f.tolist()}")
+    c_v = np.einsum("p,pij->ij", f, c)
+    c_r = np.linalg.inv(np.einsum("p,pij->ij", f, np.linalg.inv(c)))
+    return c_v, c_r
+
+
+def loewner_margin(upper: np.ndarray, lower: np.ndarray) -> float:
+    """Smallest eigenvalue of ``upper - lower`` over ``max |upper_ij|``: >= 0 if ordered.
+
+    ``upper >= lower`` in the Loewner order (``upper - lower`` positive semi-definite)
+    exactly when this is non-negative; its size says by how much, relative to
+    ``upper``.
+
+    Examples
+    --------
+    >>> loewner_margin(np.diag([2.0, 3.0]), np.eye(2))
+    0.3333333333333333
+    >>> loewner_margin(np.eye(2), np.diag([2.0, 0.5])) < 0
+    True
+    """
+    d = np.asarray(upper, dtype=float) - np.asarray(lower, dtype=float)
+    return float(np.linalg.eigvalsh(0.5 * (d + d.T)).min() / np.abs(upper).max())
+
+
+def voigt_isotropic_moduli(stiffness: np.ndarray) -> tuple[float, float]:
+    """Voigt's (1928) orientation average of a 3D Mandel stiffness: bulk and shear moduli.
+
+    ``K_V = (C11 + C22 + C33 + 2 (C12 + C13 + C23)) / 9`` and
+    ``G_V = (C11 + C22 + C33 - (C12 + C13 + C23) + 3 (C44 + C55 + C66)) / 15`` with
+    the shear ``C44`` of Voigt notation (half the Mandel one). Exact for an isotropic
+    stiffness; an upper bound for an untextured polycrystal of that crystal.
+
+    Examples
+    --------
+    >>> from scaleweave.materials.tensors import isotropic_stiffness
+    >>> [round(x, 12) for x in voigt_isotropic_moduli(isotropic_stiffness(5.0, 2.0))]
+    [5.0, 2.0]
+    """
+    c = np.asarray(stiffness, dtype=float)
+    if c.shape != (6, 6):
+        raise ConfigError(f"need a 3D (6, 6) Mandel stiffness, got {c.shape}")
+    k = float(np.sum(c[:3, :3])) / 9.0
+    g = (float(np.trace(c[:3, :3])) - float(np.sum(c[:3, :3]) - np.trace(c[:3, :3])) / 2.0
+         + 1.5 * float(np.trace(c[3:, 3:]))) / 15.0
+    return k, g

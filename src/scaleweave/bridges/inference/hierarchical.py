@@ -52,7 +52,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from scaleweave._optional import require_optional
+from scaleweave._optional import import_jax, require_optional
 from scaleweave.bridges.inference.mcmc_diagnostics import convergence, convergence_validity
 from scaleweave.core.checks import Validity
 from scaleweave.errors import ConfigError, ValidityWarning
@@ -546,6 +546,7 @@ class HierarchicalFit:
 
 def _require_bayes() -> None:
     require_optional(("numpyro", "jax", "arviz"), "hierarchical calibration", "bayes")
+    import_jax("hierarchical calibration")  # double precision, whatever was imported before
 
 
 def _rows(mask: np.ndarray) -> str:

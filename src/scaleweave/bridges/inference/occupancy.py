@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from scaleweave._optional import require_optional
+from scaleweave._optional import import_jax, require_optional
 from scaleweave.bridges.inference.mcmc_diagnostics import convergence, convergence_validity
 from scaleweave.core.checks import Validity
 from scaleweave.errors import ConfigError
@@ -128,6 +128,7 @@ class ScaleSelectionFit:
 
 def _require_numpyro() -> None:
     require_optional(("numpyro", "jax", "arviz"), "scale selection", "bayes")
+    import_jax("scale selection")  # double precision, whatever was imported before
 
 
 def _model(y, n_visits, env, covariate, log_prior):  # pragma: no cover - traced by JAX

@@ -711,9 +711,14 @@ class BarrierModel(Model):
                                       else float(self.attempt_frequency))}
 
     def _run(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        res = neb_barrier(self.path, self.calculator, self._settings,
-                          attempt_frequency=self.attempt_frequency,
-                          calculator_options=self.calculator_options)
+        with warnings.catch_warnings():
+            # CHGNet converts a tensor that requires grad inside its own code: noise to
+            # a user, harmless to the energies and forces.
+            warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad",
+                                    category=UserWarning)
+            res = neb_barrier(self.path, self.calculator, self._settings,
+                              attempt_frequency=self.attempt_frequency,
+                              calculator_options=self.calculator_options)
         return {
             "barrier": res.barrier * _EV,
             "attempt_frequency": res.attempt_frequency,

@@ -34,7 +34,8 @@ strain (``eps_33 = 0``, in-plane eigenstrain only), with the 3D Lamé constants.
 Phases are isotropic (``bulk``, ``shear``) or carry full anisotropic stiffness tensors
 (``stiffness``: per phase, e.g. rotated grains or scan tracks; built with
 :func:`transversely_isotropic_stiffness`, :func:`rotate_stiffness`,
-:func:`plane_strain_stiffness`); eigenstrains are given per voxel or per phase. With
+:func:`plane_strain_stiffness`, the tensor algebra of :mod:`scaleweave.materials.tensors`,
+re-exported here); eigenstrains are given per voxel or per phase. With
 anisotropic phases the basic scheme's reference medium is ``c0 I`` (Mandel), ``c0``
 mid-way between the extreme stiffness eigenvalues. :func:`rve_size_validity` and
 :func:`property_change` are the scale-separation and resolution diagnostics.
@@ -52,6 +53,16 @@ import scipy.fft
 
 from scaleweave.core.checks import Validity
 from scaleweave.errors import ConfigError, ValidityWarning
+
+# The tensor algebra lives in materials/tensors.py; re-exported here, where the
+# engine's users have always found it.
+from scaleweave.materials.tensors import (
+    isotropic_stiffness,
+    mandel_basis,
+    plane_strain_stiffness,
+    rotate_stiffness,
+    transversely_isotropic_stiffness,
+)
 
 __all__ = [
     "HomogenizationResult",
@@ -435,143 +446,6 @@ def effective_conductivity(
 
 
 # ------------------------------------------------------------------- elasticity
-
-def mandel_basis(d: int) -> np.ndarray:
-    """Orthonormal basis of symmetric ``d x d`` tensors in Mandel order.
-
-    Returns
-    -------
-    ndarray, shape ``(m, d, d)``
-        2D order ``[11, 22, 12]``, 3D ``[11, 22, 33, 23, 13, 12]``; shear elements
-        are ``(e_i e_j + e_j e_i) / sqrt(2)``, so ``B_m : B_n = delta_mn``.
-
-    Examples
-    --------
-    >>> b = mandel_basis(3)
-    >>> bool(np.allclose(np.einsum("mij,nij->mn", b, b), np.eye(6)))
-    True
-    """
-    if d not in (2, 3):
-        raise ConfigError(f"dimension must be 2 or 3, got {d}")
-    pairs = [(0, 0), (1, 1), (0, 1)] if d == 2 else \
-        [(0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1)]
-    basis = np.zeros((len(pairs), d, d))
-    for m, (i, j) in enumerate(pairs):
-        if i == j:
-            basis[m, i, i] = 1.0
-        else:
-            basis[m, i, j] = basis[m, j, i] = 1.0 / np.sqrt(2.0)
-    return basis
-
-
-
-# ------------------------------------------------------- stiffness tensors (Mandel)
-
-def isotropic_stiffness(bulk: float, shear: float, d: int = 3) -> np.ndarray:
-    """Isotropic stiffness in Mandel notation (Pa); 2D is plane strain.
-
-    Examples
-    --------
-    >>> np.round(isotropic_stiffness(2.0, 1.0, 2), 6).tolist()
-    [[3.333333, 1.333333, 0.0], [1.333333, 3.333333, 0.0], [0.0, 0.0, 2.0]]
-    """
-    lam = bulk - 2.0 * shear / 3.0
-    c = np.zeros((6, 6))
-    c[:3, :3] = lam
-    c += 2.0 * shear * np.eye(6)
-    return plane_strain_stiffness(c) if d == 2 else c
-
-
-def transversely_isotropic_stiffness(e_long: float, e_trans: float, nu_lt: float,
-                                     nu_tt: float, g_lt: float) -> np.ndarray:
-    """Stiffness (Mandel, 6x6, Pa) of a transversely isotropic solid with axis ``x1``.
-
-    Parameters
-    ----------
-    e_long, e_trans : float
-        Young's moduli along the axis (``E_L``) and across it (``E_T``), Pa.
-    nu_lt, nu_tt : float
-        Poisson's ratios: contraction across per stretch along (``nu_LT``), and
-        within the transverse plane (``nu_TT``).
-    g_lt : float
-        Axial shear modulus ``G_LT`` (Pa); the transverse one is ``E_T / (2 (1 + nu_TT))``.
-
-    Raises
-    ------
-    ConfigError
-        If the resulting stiffness is not positive definite.
-
-    Examples
-    --------
-    Isotropic constants give the isotropic tensor:
-
-    >>> c = transversely_isotropic_stiffness(2.5, 2.5, 0.25, 0.25, 1.0)
-    >>> bool(np.allclose(c, isotropic_stiffness(5 / 3, 1.0)))
-    True
-    """
-    g_tt = e_trans / (2.0 * (1.0 + nu_tt))
-    s = np.zeros((6, 6))
-    s[0, 0] = 1.0 / e_long
-    s[1, 1] = s[2, 2] = 1.0 / e_trans
-    s[0, 1] = s[1, 0] = s[0, 2] = s[2, 0] = -nu_lt / e_long
-    s[1, 2] = s[2, 1] = -nu_tt / e_trans
-    s[3, 3] = 1.0 / (2.0 * g_tt)  # Mandel: S_44 = 1 / (2 G)
-    s[4, 4] = s[5, 5] = 1.0 / (2.0 * g_lt)
-    w = np.linalg.eigvalsh(s)
-    if not np.all(np.isfinite(s)) or w.min() <= 0:
-        raise ConfigError(
-            f"transversely isotropic constants E_L={e_long}, E_T={e_trans}, nu_LT={nu_lt}, "
-            f"nu_TT={nu_tt}, G_LT={g_lt} give a stiffness that is not positive definite "
-            f"(need E, G > 0, |nu_TT| < 1 and 1 - nu_TT - 2 nu_LT^2 E_T/E_L > 0)")
-    return np.linalg.inv(s)
-
-
-def _mandel_rotation(rot: np.ndarray) -> np.ndarray:
-    """``Q`` with ``Mandel(R A R^T) = Q Mandel(A)`` (orthogonal)."""
-    d = rot.shape[0]
-    b = mandel_basis(d)
-    return np.einsum("mij,ia,nab,jb->mn", b, rot, b, rot)
-
-
-def rotate_stiffness(stiffness: np.ndarray, rotation: np.ndarray | float) -> np.ndarray:
-    """Rotate a Mandel stiffness: ``C'_ijkl = R_ia R_jb R_kc R_ld C_abcd``.
-
-    Parameters
-    ----------
-    stiffness : ndarray, ``(6, 6)`` or ``(3, 3)``
-        Mandel stiffness (3D or 2D).
-    rotation : ndarray ``(3, 3)`` or ``(2, 2)``, or float
-        Rotation matrix, or an angle (rad) about ``x3`` (3D) / in the plane (2D).
-
-    Examples
-    --------
-    A quarter turn about ``x3`` swaps ``C_1111`` and ``C_2222``:
-
-    >>> c = transversely_isotropic_stiffness(10.0, 2.0, 0.3, 0.3, 1.0)
-    >>> c90 = rotate_stiffness(c, np.pi / 2)
-    >>> bool(np.isclose(c90[1, 1], c[0, 0]))
-    True
-    """
-    c = np.asarray(stiffness, dtype=float)
-    d = 3 if c.shape == (6, 6) else 2
-    if np.ndim(rotation) == 0:
-        a = float(rotation)  # type: ignore[arg-type]
-        r2 = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
-        rot = np.eye(3)
-        rot[:2, :2] = r2
-        rot = rot if d == 3 else r2
-    else:
-        rot = np.asarray(rotation, dtype=float)
-    q = _mandel_rotation(rot)
-    return q @ c @ q.T
-
-
-def plane_strain_stiffness(stiffness: np.ndarray) -> np.ndarray:
-    """In-plane block ``[11, 22, 12]`` of a 3D Mandel stiffness (plane strain, Pa)."""
-    c = np.asarray(stiffness, dtype=float)
-    idx = [0, 1, 5]
-    return c[np.ix_(idx, idx)].copy()
-
 
 def check_stiffness(stiffness: np.ndarray, d: int) -> np.ndarray:
     """Validate per-phase Mandel stiffnesses: shape, symmetry, positive definiteness.

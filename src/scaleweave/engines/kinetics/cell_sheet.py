@@ -11,6 +11,12 @@ costs O(S)). ``replicas`` independent sheets advance together; each call draws a
 fresh seed per sheet from ``SeedSequence(seed, spawn_key=(*seed_key, sheet, call))``,
 so a run does not depend on how it is cut into calls, and a checkpoint holds the
 call counter.
+
+Inside a :class:`~scaleweave.core.coupler.Coupler`, :class:`CellSheetSubmodel` is the
+sheet as a submodel: it imports a cytokine (interferon) density, turns it into each
+susceptible cell's protection rate ``k_P x / (1 + x)``, ``x = (c / K)^n_H``, and
+exports the secretion density of its producing cells; :class:`InfectedFractionRecorder`
+observes the infected fraction at every synchronisation (and is checkpointed with it).
 """
 
 # Numba kernels draw from its per-thread legacy generator (np.random.seed / random):
@@ -25,8 +31,13 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from scaleweave.core.coupler import Submodel
+from scaleweave.core.model import Port
+from scaleweave.core.waveform import Waveform
+
 __all__ = ["DEAD", "ECL", "ESTABLISHED", "EXTINCT", "INF", "N_STATES", "PROT", "RUNNING",
-           "SUS", "CellSheet", "cells_advance"]
+           "SUS", "CellSheet", "CellSheetSubmodel", "InfectedFractionRecorder",
+           "cells_advance"]
 
 SUS, ECL, INF, DEAD, PROT = 0, 1, 2, 3, 4  # cell states: S, E, I, D, P
 N_STATES = 5
@@ -206,3 +217,107 @@ class CellSheet:
     def producing_grid(self) -> np.ndarray:
         """Indicator of producing cells, shape (replicas, n_side, n_side)."""
         return (self.state == INF).reshape(self.replicas, self.n_side, self.n_side).astype(float)
+
+
+class CellSheetSubmodel(Submodel):
+    """A :class:`CellSheet` inside a coupler: imports interferon, exports its secretion.
+
+    Over each step ``[t0, t1]`` every susceptible cell is protected at the rate
+    ``k_protect x / (1 + x)``, ``x = (c(t0) / k_half)^hill``, from the interferon
+    density ``c`` at its own position at the start of the step (the sheet's events
+    are exact within the step); producing cells secrete ``secretion`` molecules/s
+    each, spread over their cell.
+
+    Parameters
+    ----------
+    sheet : CellSheet
+        Advanced in place (the caller keeps reading it).
+    dt : float
+        Step (s): the sheet reads the field once per step.
+    secretion : float
+        Interferon molecules secreted per producing cell per second (1/s).
+    spacing : float
+        Cell size (m).
+    k_protect : float
+        Maximal protection rate (1/s); 0 switches protection off.
+    k_half : float
+        Interferon density of half-maximal protection (1/m^2).
+    hill : float
+        Hill coefficient of the response.
+    name : str
+        Instance name in the coupler.
+    """
+
+    imports = (Port("ifn", "1/m^2", None, "interferon density on the sheet"),)
+    exports = (Port("source", "1/(m^2*s)", None, "interferon secretion density"),)
+    explicit = False
+
+    def __init__(self, sheet: CellSheet, dt: float, *, secretion: float, spacing: float,
+                 k_protect: float, k_half: float, hill: float = 1.0,
+                 name: str = "cells") -> None:
+        super().__init__(name, dt)
+        self.hill = hill
+        self.sheet, self.secretion, self.h = sheet, secretion, spacing
+        self.k_protect, self.k_half = k_protect, k_half
+
+    def export(self) -> dict[str, Any]:
+        """The secretion density (1/(m^2 s)), shape (replicas, n_side, n_side)."""
+        return {"source": self.sheet.producing_grid() * (self.secretion / self.h**2)}
+
+    def state(self) -> dict[str, Any]:
+        """The sheet's snapshot, the clock and the work counter."""
+        return {"sheet": self.sheet.snapshot(), "t": self.t, "work": self.work}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Put a :meth:`state` back; the sheet in place (the caller holds it)."""
+        self.sheet.restore_snapshot(state["sheet"])
+        self.t, self.work = state["t"], state["work"]
+
+    def advance(self, t0: float, t1: float, boundary: Mapping[str, Waveform]) -> None:
+        """Exact SSA of every replica over ``[t0, t1]``; work counts events."""
+        c = np.asarray(boundary["ifn"](t0)).reshape(self.sheet.replicas, -1)
+        if self.k_protect > 0:
+            x = (c / self.k_half) ** self.hill
+            prot = self.k_protect * x / (1.0 + x)
+        else:
+            prot = None
+        before = int(self.sheet.events.sum())
+        self.sheet.advance(t0, t1, prot)
+        self.work += int(self.sheet.events.sum()) - before
+
+
+class InfectedFractionRecorder:
+    """The infected fraction of a sheet at t = 0 and every later call, checkpointable.
+
+    Use it as a coupler's ``observe`` (it keeps its records through a checkpoint), or
+    call it after each step of a sheet advanced alone.
+
+    Attributes
+    ----------
+    times : list of float
+        Record times (s).
+    frac : list of ndarray
+        :meth:`CellSheet.infected_fraction` at those times, one array per record.
+    """
+
+    def __init__(self, sheet: CellSheet) -> None:
+        self.sheet = sheet
+        self.times: list[float] = [0.0]
+        self.frac: list[np.ndarray] = [sheet.infected_fraction().copy()]
+
+    def __call__(self, t: float, _coupler: Any = None) -> None:
+        if t > 0:
+            self.times.append(t)
+            self.frac.append(self.sheet.infected_fraction().copy())
+
+    def state(self) -> dict[str, list]:
+        """A copy of the records (what a checkpoint holds)."""
+        return {"times": list(self.times), "frac": [f.copy() for f in self.frac]}
+
+    def restore(self, state: Mapping[str, list]) -> None:
+        """Put :meth:`state` back."""
+        self.times, self.frac = list(state["times"]), list(state["frac"])
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(times (n,), fraction (n, replicas))``."""
+        return np.asarray(self.times), np.asarray(self.frac)

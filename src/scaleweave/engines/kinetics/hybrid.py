@@ -35,6 +35,10 @@ continuous (at the policy checks), returned with the thresholds as
 :class:`~scaleweave.core.checks.Validity` entries (:meth:`HybridResult.validity`).
 
 Kernels see SI floats: copy numbers, rate constants in 1/s, times in s.
+
+The policy, the kernel that applies it and the result that reports its diagnostics
+are one module because the kernel's arguments are the policy's fields and the
+result's diagnostics are the kernel's outputs: they change together.
 """
 
 # Numba kernels draw from its per-thread legacy generator (np.random.seed/random):
@@ -51,7 +55,11 @@ from numba import njit, prange
 
 from scaleweave.core.checks import Validity
 from scaleweave.engines.kinetics.reaction_network import ReactionNetwork
-from scaleweave.engines.kinetics.ssa import check_output_times, trajectory_seeds
+from scaleweave.engines.kinetics.ssa import (
+    check_output_times,
+    serial_and_parallel,
+    trajectory_seeds,
+)
 from scaleweave.errors import ConfigError, ModelError
 
 __all__ = [
@@ -374,27 +382,8 @@ def hybrid_kernel(x0: np.ndarray, rates: np.ndarray, r_idx: np.ndarray, r_nu: np
     return events, steps, True
 
 
-@njit(cache=True)
-def _hybrid_serial(x0, rates, r_idx, r_nu, c_idx, c_amt, stoich, t_out, seeds, forced,
-                   min_copies, cv_max, horizon, rel_step, dt_max, max_steps):
-    n = seeds.size
-    out = np.zeros((n, t_out.size, x0.size))
-    diag = np.zeros((n, 4))
-    counts = np.zeros((n, 2), dtype=np.int64)
-    ok = np.zeros(n, dtype=np.bool_)
-    for r in range(n):
-        e, s, f = hybrid_kernel(x0, rates, r_idx, r_nu, c_idx, c_amt, stoich, t_out,
-                                seeds[r], forced, min_copies, cv_max, horizon, rel_step,
-                                dt_max, max_steps, out[r], diag[r])
-        counts[r, 0] = e
-        counts[r, 1] = s
-        ok[r] = f
-    return out, diag, counts, ok
-
-
-@njit(cache=True, parallel=True)
-def _hybrid_parallel(x0, rates, r_idx, r_nu, c_idx, c_amt, stoich, t_out, seeds, forced,
-                     min_copies, cv_max, horizon, rel_step, dt_max, max_steps):
+def _hybrid(x0, rates, r_idx, r_nu, c_idx, c_amt, stoich, t_out, seeds, forced, min_copies,
+            cv_max, horizon, rel_step, dt_max, max_steps):  # pragma: no cover - compiled
     n = seeds.size
     out = np.zeros((n, t_out.size, x0.size))
     diag = np.zeros((n, 4))
@@ -408,6 +397,9 @@ def _hybrid_parallel(x0, rates, r_idx, r_nu, c_idx, c_amt, stoich, t_out, seeds,
         counts[r, 1] = s
         ok[r] = f
     return out, diag, counts, ok
+
+
+_hybrid_serial, _hybrid_parallel = serial_and_parallel(_hybrid)
 
 
 @njit(cache=True)

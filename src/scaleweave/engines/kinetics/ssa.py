@@ -27,6 +27,11 @@ of reactions whose reactants the fired one changed (a dependency graph), in form
 specialised by order (``c``, ``c x``, ``c x (x - 1)/2``, ``c x y``) with exact integer
 binomials. The values are bit for bit those of a full recompute, so the result is that
 of the textbook algorithm with the same uniforms.
+
+Kernels written once with ``prange`` are compiled serially and in parallel by
+:func:`serial_and_parallel` (also used by the tau-leap and hybrid engines). The
+kernels, their random stream and the wrappers that choose their seeds are one module
+because the seed contract above spans all three.
 """
 
 # direct_step draws from Numba's per-thread legacy generator (np.random.random), as the
@@ -36,7 +41,10 @@ of the textbook algorithm with the same uniforms.
 from __future__ import annotations
 
 import math
+import types
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -69,6 +77,22 @@ DEFAULT_MAX_EVENTS = 10**9
 
 
 # ----------------------------------------------------------------- kernels
+def serial_and_parallel(fn: Callable[..., Any]) -> tuple[Any, Any]:
+    """Compile a kernel written once with ``prange`` twice: serial, and on Numba's threads.
+
+    Without ``parallel=True`` Numba compiles ``prange`` as ``range``, so both run the
+    same loop. The parallel one is compiled from a copy of ``fn`` named
+    ``<name>_parallel``: Numba's on-disk cache is keyed by the function's name and
+    bytecode, not by its compile options (numba issue 6845), and would otherwise hand
+    whichever compiled first to both.
+    """
+    twin = types.FunctionType(fn.__code__, fn.__globals__, f"{fn.__name__}_parallel",
+                              fn.__defaults__, fn.__closure__)
+    twin.__qualname__ = f"{fn.__qualname__}_parallel"
+    twin.__doc__ = fn.__doc__
+    return njit(cache=True)(fn), njit(cache=True, parallel=True)(twin)
+
+
 # Propensity forms of the SSA kernels (see reaction_tables).
 _CONST, _UNI, _DIMER, _HETERO, _GENERIC = 0, 1, 2, 3, 4
 
@@ -337,22 +361,8 @@ def ssa_kernel(x0: np.ndarray, rates: np.ndarray, kind: np.ndarray, s1: np.ndarr
     return out, events, ok
 
 
-@njit(cache=True)
-def _ensemble_serial(x0, rates, kind, s1, s2, r_idx, r_nu, c_idx, c_amt, dep_ptr, dep_idx,
-                     t_out, seeds, max_events):
-    n = seeds.size
-    out = np.zeros((n, t_out.size, x0.size), dtype=np.int64)
-    events = np.zeros(n, dtype=np.int64)
-    ok = np.zeros(n, dtype=np.bool_)
-    for i in range(n):
-        events[i], ok[i] = ssa_into(out[i], x0, rates, kind, s1, s2, r_idx, r_nu, c_idx,
-                                    c_amt, dep_ptr, dep_idx, t_out, seeds[i], max_events)
-    return out, events, ok
-
-
-@njit(cache=True, parallel=True)
-def _ensemble_parallel(x0, rates, kind, s1, s2, r_idx, r_nu, c_idx, c_amt, dep_ptr, dep_idx,
-                       t_out, seeds, max_events):
+def _ensemble(x0, rates, kind, s1, s2, r_idx, r_nu, c_idx, c_amt, dep_ptr, dep_idx, t_out,
+              seeds, max_events):  # pragma: no cover - compiled
     n = seeds.size
     out = np.zeros((n, t_out.size, x0.size), dtype=np.int64)
     events = np.zeros(n, dtype=np.int64)
@@ -363,6 +373,9 @@ def _ensemble_parallel(x0, rates, kind, s1, s2, r_idx, r_nu, c_idx, c_amt, dep_p
         events[i] = e
         ok[i] = f
     return out, events, ok
+
+
+_ensemble_serial, _ensemble_parallel = serial_and_parallel(_ensemble)
 
 
 @njit(cache=True)
@@ -381,23 +394,8 @@ def first_passage_kernel(x0: np.ndarray, rates: np.ndarray, kind: np.ndarray, s1
                          species, lower, upper, t_max, seed, max_events)
 
 
-@njit(cache=True)
-def _passage_serial(x0, rates, kind, s1, s2, r_idx, r_nu, c_idx, c_amt, dep_ptr, dep_idx,
-                    species, lower, upper, t_max, seeds, max_events):
-    n = seeds.size
-    outcome = np.empty(n, dtype=np.int64)
-    time = np.empty(n)
-    events = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        outcome[i], time[i], events[i] = first_passage_kernel(
-            x0, rates, kind, s1, s2, r_idx, r_nu, c_idx, c_amt, dep_ptr, dep_idx, species,
-            lower, upper, t_max, seeds[i], max_events)
-    return outcome, time, events
-
-
-@njit(cache=True, parallel=True)
-def _passage_parallel(x0, rates, kind, s1, s2, r_idx, r_nu, c_idx, c_amt, dep_ptr, dep_idx,
-                      species, lower, upper, t_max, seeds, max_events):
+def _passage(x0, rates, kind, s1, s2, r_idx, r_nu, c_idx, c_amt, dep_ptr, dep_idx, species,
+             lower, upper, t_max, seeds, max_events):  # pragma: no cover - compiled
     n = seeds.size
     outcome = np.empty(n, dtype=np.int64)
     time = np.empty(n)
@@ -410,6 +408,9 @@ def _passage_parallel(x0, rates, kind, s1, s2, r_idx, r_nu, c_idx, c_amt, dep_pt
         time[i] = s
         events[i] = e
     return outcome, time, events
+
+
+_passage_serial, _passage_parallel = serial_and_parallel(_passage)
 
 
 # ---------------------------------------------------------------- wrappers

@@ -43,6 +43,7 @@ from scaleweave.engines.kinetics.ssa import (
     direct_step,
     fire,
     propensities_kernel,
+    serial_and_parallel,
     trajectory_seeds,
 )
 from scaleweave.errors import ConfigError, ModelError
@@ -258,23 +259,8 @@ def select_reaction_masked(h: np.ndarray, mask: np.ndarray, target: float) -> in
     return last
 
 
-@njit(cache=True)
-def _tau_serial(x0, rates, r_idx, r_nu, c_idx, c_amt, hor, hor_nu, t_out, seeds, eps,
-                n_critical, ssa_factor, ssa_steps, max_events):
-    n = seeds.size
-    out = np.zeros((n, t_out.size, x0.size), dtype=np.int64)
-    stats = np.zeros((n, 4), dtype=np.int64)
-    ok = np.zeros(n, dtype=np.bool_)
-    for i in range(n):
-        ok[i] = tau_leap_into(out[i], stats[i], x0, rates, r_idx, r_nu, c_idx, c_amt, hor,
-                              hor_nu, t_out, seeds[i], eps, n_critical, ssa_factor, ssa_steps,
-                              max_events)
-    return out, stats, ok
-
-
-@njit(cache=True, parallel=True)
-def _tau_parallel(x0, rates, r_idx, r_nu, c_idx, c_amt, hor, hor_nu, t_out, seeds, eps,
-                  n_critical, ssa_factor, ssa_steps, max_events):
+def _tau(x0, rates, r_idx, r_nu, c_idx, c_amt, hor, hor_nu, t_out, seeds, eps, n_critical,
+         ssa_factor, ssa_steps, max_events):  # pragma: no cover - compiled
     n = seeds.size
     out = np.zeros((n, t_out.size, x0.size), dtype=np.int64)
     stats = np.zeros((n, 4), dtype=np.int64)
@@ -284,6 +270,9 @@ def _tau_parallel(x0, rates, r_idx, r_nu, c_idx, c_amt, hor, hor_nu, t_out, seed
                               hor_nu, t_out, seeds[i], eps, n_critical, ssa_factor, ssa_steps,
                               max_events)
     return out, stats, ok
+
+
+_tau_serial, _tau_parallel = serial_and_parallel(_tau)
 
 
 def _check(eps: float, n_critical: int, ssa_factor: float, ssa_steps: int) -> None:

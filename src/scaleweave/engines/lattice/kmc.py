@@ -28,10 +28,14 @@ the hop vector on the field). Each class keeps the list of its *enabled* paths
 (occupied start, empty end) with O(1) insertion and swap-removal, and a binary sum
 tree over the classes holds ``rate_c * count_c``. An event costs one tree descent
 (log of the number of classes) and O(z) list updates around the two sites that
-changed: independent of the number of sites, no linear scan. The lattice gas with
-adsorption and desorption (:func:`run_lattice_gas`, the benchmark model) groups
-*sites* instead: by occupancy and number of empty neighbours, which fixes a site's
-total rate; each site keeps both in one byte, updated incrementally.
+changed: independent of the number of sites, no linear scan. The Numba kernels are
+in :mod:`~scaleweave.engines.lattice._kmc_kernels`; the lattice gas with adsorption
+and desorption (:func:`run_lattice_gas`, the benchmark model) is in
+:mod:`~scaleweave.engines.lattice.lattice_gas` and the study model
+(:class:`KMCModel`) in :mod:`~scaleweave.engines.lattice.kmc_model`, both
+re-exported here. What is left is one module because the estimators of
+:func:`run_kmc` are the fields of :class:`KMCResult` and its set-up helpers check
+that function's arguments.
 
 Randomness: a replica is a function of one 32-bit seed (Numba's per-thread
 generator, seeded at the kernel's start); replica seeds are drawn from the
@@ -49,9 +53,6 @@ whole rows of atoms through the vacancy's windings, so one long run does not
 average down; many blocks do).
 """
 
-# Numba kernels draw from its per-thread legacy generator (np.random.seed / random):
-# ruff: noqa: NPY002
-
 from __future__ import annotations
 
 import math
@@ -59,355 +60,26 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
-from numba import njit
 
 from scaleweave.core.checks import Validity
 from scaleweave.core.constants import BOLTZMANN, ELEMENTARY_CHARGE
-from scaleweave.core.model import Diagnostic, Model, Port
+from scaleweave.engines.lattice._kmc_kernels import _kmc_diffusion, _seeds
+from scaleweave.engines.lattice.lattice_gas import LatticeGasResult as LatticeGasResult
+from scaleweave.engines.lattice.lattice_gas import run_lattice_gas as run_lattice_gas
 from scaleweave.engines.lattice.sites import Lattice
 from scaleweave.errors import ConfigError, ModelError
 
+# KMCModel, LatticeGasResult and run_lattice_gas are importable from here too, but
+# only their own modules list them: a name in two __all__ would be exported twice by
+# scaleweave.engines (an error of its lazy exports).
 __all__ = [
-    "KMCModel",
     "KMCResult",
-    "LatticeGasResult",
     "hop_rate_classes",
     "linear_response_validity",
     "run_kmc",
-    "run_lattice_gas",
 ]
 
 Mechanism = Literal["interstitial", "vacancy"]
-
-
-# --------------------------------------------------------------------------- kernels
-@njit(cache=True)
-def _tree_set(tree, leaf0, c, value):  # pragma: no cover - compiled
-    i = leaf0 + c
-    tree[i] = value
-    i >>= 1
-    while i >= 1:
-        tree[i] = tree[2 * i] + tree[2 * i + 1]
-        i >>= 1
-
-
-@njit(cache=True)
-def _touch(sites, n_touch, occ, nbr, rev, pclass, pos, members, off, count, crate, tree, leaf0,
-           dirty, exchange):  # pragma: no cover - compiled
-    """Bring the enabled-path lists up to date after the occupancy of ``sites`` changed.
-
-    A path is enabled when its start is occupied and its end empty (adsorption:
-    site empty; desorption: site occupied). Class totals in the sum tree are
-    refreshed once per touched class at the end.
-    """
-    n_sites, z = nbr.shape
-    n_dirty = 0
-    n_h = 2 * z + (2 if exchange else 0)
-    for q in range(n_touch):
-        s = sites[q]
-        for h in range(n_h):
-            if h < 2 * z:
-                k = h >> 1
-                t = nbr[s, k]
-                if t < 0:
-                    continue
-                if h & 1 == 0:
-                    p = s * z + k
-                    on = occ[s] != 0 and occ[t] == 0
-                else:
-                    p = t * z + rev[s, k]
-                    on = occ[t] != 0 and occ[s] == 0
-            elif h == 2 * z:
-                p = n_sites * z + s
-                on = occ[s] == 0
-            else:
-                p = n_sites * z + n_sites + s
-                on = occ[s] != 0
-            c = pclass[p]
-            if on:
-                if pos[p] >= 0:
-                    continue
-                n = count[c]
-                members[off[c] + n] = p
-                pos[p] = n
-                count[c] = n + 1
-            else:
-                k2 = pos[p]
-                if k2 < 0:
-                    continue
-                last = count[c] - 1
-                other = members[off[c] + last]
-                members[off[c] + k2] = other
-                pos[other] = k2
-                pos[p] = -1
-                count[c] = last
-            if not dirty[c]:
-                dirty[c] = True
-                n_dirty += 1
-                sites[n_touch + n_dirty - 1] = c  # stash touched classes after the sites
-    for d in range(n_dirty):
-        c = sites[n_touch + d]
-        dirty[c] = False
-        _tree_set(tree, leaf0, c, crate[c] * count[c])
-
-
-@njit(cache=True)
-def _setup(occ, nbr, rev, pclass, crate, exchange):  # pragma: no cover - compiled
-    """Class lists of the enabled paths and the sum tree over the classes."""
-    n_classes = crate.size
-    n_paths = pclass.size
-    off = np.zeros(n_classes + 1, np.int64)
-    for p in range(n_paths):
-        if pclass[p] >= 0:
-            off[pclass[p] + 1] += 1
-    for c in range(n_classes):
-        off[c + 1] += off[c]
-    members = np.empty(off[n_classes], np.int32)
-    pos = np.full(n_paths, -1, np.int32)
-    count = np.zeros(n_classes, np.int64)
-    leaf0 = 1
-    while leaf0 < n_classes:
-        leaf0 *= 2
-    tree = np.zeros(2 * leaf0)
-    dirty = np.zeros(n_classes, np.bool_)
-    buf = np.empty(1 + n_classes, np.int64)
-    for s in range(nbr.shape[0]):
-        buf[0] = s
-        _touch(buf, 1, occ, nbr, rev, pclass, pos, members, off, count, crate, tree, leaf0,
-               dirty, exchange)
-    return members, pos, off, count, tree, leaf0, dirty
-
-
-@njit(cache=True)
-def _pick(tree, leaf0, members, off, count, crate):  # pragma: no cover - compiled
-    """Choose an enabled path with probability proportional to its rate.
-
-    One uniform number picks the class (sum-tree descent) and, through what is left
-    of it, the member of the class.
-    """
-    u = np.random.random() * tree[1]
-    i = 1
-    while i < leaf0:
-        left = tree[2 * i]
-        if u < left:
-            i = 2 * i
-        else:
-            u -= left
-            i = 2 * i + 1
-    c = i - leaf0
-    if c >= crate.size or count[c] == 0:  # round-off at a boundary: take the last live class
-        c = crate.size - 1
-        while count[c] == 0:
-            c -= 1
-        u = 0.0
-    idx = int(u / crate[c])
-    if idx >= count[c]:
-        idx = count[c] - 1
-    return members[off[c] + idx]
-
-
-@njit(cache=True)
-def _kmc_diffusion(nbr, rev, disp, pclass, crate, carrier_site, t_samples, block_ends,
-                   seed):  # pragma: no cover - compiled
-    """One replica: carriers at ``carrier_site`` hop until the last sample time.
-
-    Returns the unwrapped displacement (m) and summed squared hop length (m^2) and
-    hop count of every carrier, the tracer MSD (m^2) and the summed displacement
-    (m) at each sample time, per block (ending at the sample indices
-    ``block_ends``) the summed squared displacement of the carriers over the block
-    and their summed squared hop lengths in it (m^2), and the number of events.
-    """
-    np.random.seed(seed)
-    n_sites, z = nbr.shape
-    n_car = carrier_site.size
-    occ = np.zeros(n_sites, np.uint8)
-    who = np.full(n_sites, -1, np.int64)
-    for m in range(n_car):
-        occ[carrier_site[m]] = 1
-        who[carrier_site[m]] = m
-    members, pos, off, count, tree, leaf0, dirty = _setup(occ, nbr, rev, pclass, crate, False)
-    buf = np.empty(2 + crate.size, np.int64)
-    r = np.zeros((n_car, 3))
-    sq = np.zeros(n_car)
-    hops = np.zeros(n_car, np.int64)
-    n_s = t_samples.size
-    msd = np.zeros(n_s)
-    xsum = np.zeros((n_s, 3))
-    r_start = np.zeros((n_car, 3))
-    blk_r2 = np.zeros(block_ends.size)
-    blk_hop2 = np.zeros(block_ends.size)
-    hop2 = 0.0
-    hop2_start = 0.0
-    b = 0
-    t = 0.0
-    k = 0
-    events = 0
-    while k < n_s:
-        total = tree[1]
-        t_next = math.inf
-        if total > 0.0:
-            t_next = t - math.log(1.0 - np.random.random()) / total
-        while k < n_s and t_samples[k] < t_next:  # record the state before the event
-            acc = 0.0
-            for m in range(n_car):
-                acc += r[m, 0] ** 2 + r[m, 1] ** 2 + r[m, 2] ** 2
-                for d in range(3):
-                    xsum[k, d] += r[m, d]
-            msd[k] = acc / n_car
-            if b < block_ends.size and block_ends[b] == k:
-                acc = 0.0
-                for m in range(n_car):
-                    for d in range(3):
-                        acc += (r[m, d] - r_start[m, d]) ** 2
-                        r_start[m, d] = r[m, d]
-                blk_r2[b] = acc
-                blk_hop2[b] = hop2 - hop2_start
-                hop2_start = hop2
-                b += 1
-            k += 1
-        if k >= n_s:
-            break
-        t = t_next
-        p = _pick(tree, leaf0, members, off, count, crate)
-        i = p // z
-        slot = p - i * z
-        j = nbr[i, slot]
-        m = who[i]
-        who[j] = m
-        who[i] = -1
-        occ[i] = 0
-        occ[j] = 1
-        dx, dy, dz = disp[i, slot, 0], disp[i, slot, 1], disp[i, slot, 2]
-        r[m, 0] += dx
-        r[m, 1] += dy
-        r[m, 2] += dz
-        sq[m] += dx * dx + dy * dy + dz * dz
-        hop2 += dx * dx + dy * dy + dz * dz
-        hops[m] += 1
-        events += 1
-        buf[0] = i
-        buf[1] = j
-        _touch(buf, 2, occ, nbr, rev, pclass, pos, members, off, count, crate, tree, leaf0,
-               dirty, False)
-    return r, sq, hops, msd, xsum, blk_r2, blk_hop2, events
-
-
-@njit(cache=True)
-def _lattice_gas(nbr, occ0, k_ads, k_des, k_hop, n_events, seed):  # pragma: no cover
-    """Lattice gas with adsorption, desorption and hops for ``n_events`` events.
-
-    Rate groups over sites: an occupied site with ``e`` empty neighbours has the
-    total rate ``k_des + e k_hop`` (class ``e``), an empty site ``k_ads`` (class
-    ``z + 1``). Each class lists its sites (O(1) insertion and swap-removal); one
-    uniform number picks the class, the site in it and the process on the site.
-    Each site keeps its occupancy and empty-neighbour count in one byte, updated
-    incrementally. Returns the final occupancy, the simulated time (s) and the count
-    of each kind of event (hop, adsorption, desorption).
-    """
-    np.random.seed(seed)
-    n_sites, z = nbr.shape
-    n_cls = z + 2
-    full = 64  # flag bit of an occupied site; the low bits count empty neighbours
-    rate = np.empty(n_cls)
-    for c in range(z + 1):
-        rate[c] = k_des + c * k_hop
-    rate[z + 1] = k_ads
-    st = np.zeros(n_sites, np.int8)
-    pos = np.empty(n_sites, np.int32)
-    members = np.empty(n_cls * n_sites, np.int32)
-    count = np.zeros(n_cls, np.int64)
-    for s in range(n_sites):
-        e = 0
-        for k in range(z):
-            q = nbr[s, k]
-            if q >= 0 and occ0[q] == 0:
-                e += 1
-        st[s] = e + (full if occ0[s] != 0 else 0)
-        c = e if occ0[s] != 0 else z + 1
-        pos[s] = count[c]
-        members[c * n_sites + count[c]] = s
-        count[c] += 1
-    t = 0.0
-    kinds = np.zeros(3, np.int64)
-    changed = np.empty(2, np.int64)
-    mv_site = np.empty(2 * z + 2, np.int64)
-    mv_old = np.empty(2 * z + 2, np.int64)
-    mv_new = np.empty(2 * z + 2, np.int64)
-    for _ in range(n_events):
-        total = 0.0
-        for c in range(n_cls):
-            total += count[c] * rate[c]
-        if total <= 0.0:
-            break
-        t -= math.log(1.0 - np.random.random()) / total
-        u = np.random.random() * total
-        c = 0
-        while c < n_cls - 1 and (count[c] == 0 or u >= count[c] * rate[c]):
-            u -= count[c] * rate[c]
-            c += 1
-        x = u / rate[c]
-        idx = int(x)
-        if idx >= count[c]:
-            idx = count[c] - 1
-        s = members[c * n_sites + idx]
-        v = (x - idx) * rate[c]  # uniform in [0, rate[c]): which process on the site
-        changed[0] = s
-        n_changed = 1
-        if c == z + 1:
-            kinds[1] += 1
-        elif v < k_des or c == 0:
-            kinds[2] += 1
-        else:
-            e = min(int((v - k_des) / k_hop), c - 1)
-            for k in range(z):
-                q = nbr[s, k]
-                if q >= 0 and st[q] < full:
-                    if e == 0:
-                        changed[1] = q
-                        n_changed = 2
-                        break
-                    e -= 1
-            kinds[0] += 1
-        n_mv = 0
-        for h in range(n_changed):  # flip occupancy; neighbours' empty counts follow
-            x_site = changed[h]
-            old = st[x_site]
-            now_full = old < full
-            st[x_site] = old + full if now_full else old - full
-            mv_site[n_mv] = x_site
-            mv_old[n_mv] = z + 1 if now_full else old - full
-            mv_new[n_mv] = old if now_full else z + 1
-            n_mv += 1
-            step = -1 if now_full else 1
-            for k in range(z):
-                q = nbr[x_site, k]
-                if q < 0:
-                    continue
-                before = st[q]
-                st[q] = before + step
-                if before >= full:
-                    mv_site[n_mv] = q
-                    mv_old[n_mv] = before - full
-                    mv_new[n_mv] = before - full + step
-                    n_mv += 1
-        for h in range(n_mv):  # a site may move twice (neighbour of both ends): chain them
-            q = mv_site[h]
-            old_c = mv_old[h]
-            new_c = mv_new[h]
-            if old_c == new_c:
-                continue
-            k = pos[q]
-            last = count[old_c] - 1
-            other = members[old_c * n_sites + last]
-            members[old_c * n_sites + k] = other
-            pos[other] = k
-            count[old_c] = last
-            n = count[new_c]
-            members[new_c * n_sites + n] = q
-            pos[q] = n
-            count[new_c] = n + 1
-    occ = (st >= full).astype(np.uint8)
-    return occ, t, kinds
 
 
 # ------------------------------------------------------------------------ set-up
@@ -470,10 +142,6 @@ def hop_rate_classes(lattice: Lattice, hop_rate: Any, temperature: float, field:
     class_rate = np.bincount(inverse, weights=rates[valid]) / np.bincount(inverse)
     return rates, path_class, class_rate
 
-
-def _seeds(rng: np.random.Generator | int | None, n: int) -> np.ndarray:
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    return gen.integers(0, 2**32 - 1, size=n, dtype=np.int64), gen
 
 
 def _n_vacancies(n_sites: int, mechanism: str, concentration: float | None,
@@ -762,82 +430,6 @@ def run_kmc(lattice: Lattice, *, hop_rate: Any, temperature: float,
         seeds=seeds)
 
 
-# -------------------------------------------------------------------- lattice gas
-@dataclass(frozen=True)
-class LatticeGasResult:
-    """Final state of a lattice gas with adsorption, desorption and hops.
-
-    Attributes
-    ----------
-    occupancy : ndarray of uint8 (N,)
-        Final occupation of each site.
-    time : float
-        Simulated time (s).
-    events : dict
-        Count of ``hop``, ``adsorption`` and ``desorption`` events.
-    """
-
-    occupancy: np.ndarray
-    time: float
-    events: dict[str, int]
-
-    @property
-    def coverage(self) -> float:
-        """Fraction of occupied sites."""
-        return float(self.occupancy.mean())
-
-    @property
-    def n_events(self) -> int:
-        """Total events."""
-        return int(sum(self.events.values()))
-
-
-def run_lattice_gas(lattice: Lattice, *, adsorption_rate: float, desorption_rate: float,
-                    hop_rate: float, n_events: int, coverage0: float = 0.0,
-                    rng: np.random.Generator | int | None = None) -> LatticeGasResult:
-    """Lattice gas with adsorption (on empty sites), desorption and hops to empty neighbours.
-
-    The benchmark model of ``scaleweave bench kmc``; its steady coverage is
-    ``k_ads / (k_ads + k_des)`` (Langmuir), whatever the hop rate.
-
-    Parameters
-    ----------
-    lattice : Lattice
-        Sites and neighbours.
-    adsorption_rate, desorption_rate, hop_rate : float
-        Rates (1/s) per empty site, per occupied site, and per hop path.
-    n_events : int
-        Events to run.
-    coverage0 : float
-        Initial fraction of occupied sites (random), in [0, 1].
-    rng : numpy.random.Generator or int, optional
-        Source of the initial configuration and the kernel's seed.
-
-    Examples
-    --------
-    >>> from scaleweave.engines.lattice.sites import standard_lattice
-    >>> res = run_lattice_gas(standard_lattice("square", 20, 1e-10), adsorption_rate=1.0,
-    ...                       desorption_rate=1.0, hop_rate=1.0, n_events=20000, rng=0)
-    >>> abs(res.coverage - 0.5) < 0.1
-    True
-    """
-    for name, val in (("adsorption_rate", adsorption_rate), ("desorption_rate", desorption_rate),
-                      ("hop_rate", hop_rate)):
-        if not (val > 0 and math.isfinite(val)):
-            raise ConfigError(f"lattice gas: {name} must be positive and finite (1/s), got {val}")
-    if not 0.0 <= coverage0 <= 1.0:
-        raise ConfigError(f"lattice gas: coverage0 must lie in [0, 1], got {coverage0}")
-    if np.any(lattice.neighbors < 0):
-        raise ConfigError("lattice gas: every site must have the same number of neighbours")
-    seeds, gen = _seeds(rng, 1)
-    occ0 = (gen.random(lattice.n_sites) < coverage0).astype(np.uint8)
-    occ, t, kinds = _lattice_gas(lattice.neighbors, occ0, float(adsorption_rate),
-                                 float(desorption_rate), float(hop_rate), int(n_events),
-                                 int(seeds[0]))
-    return LatticeGasResult(occ, float(t), {"hop": int(kinds[0]), "adsorption": int(kinds[1]),
-                                            "desorption": int(kinds[2])})
-
-
 def linear_response_validity(field: float, hop_distance: float, temperature: float, *,
                              charge_number: float = 1.0, limit: float = 0.1) -> Validity:
     """``|q| E a / (kB T)`` against ``limit``: is a drift measurement linear response?
@@ -852,144 +444,10 @@ def linear_response_validity(field: float, hop_distance: float, temperature: flo
     return Validity("transport", "field work per hop over kT (qEa/kT)", ratio, limit)
 
 
+def __getattr__(name: str) -> Any:
+    """:class:`KMCModel`, imported on first use (its module imports this one)."""
+    if name == "KMCModel":
+        from scaleweave.engines.lattice.kmc_model import KMCModel
 
-# -------------------------------------------------------------------------- model
-class KMCModel(Model):
-    """Lattice kMC as a study model: hop rate (and optionally a field) to transport.
-
-    Ports
-    -----
-    Inputs: ``hop_rate`` [1/s] (zero-field rate of one hop path), ``temperature`` [K],
-    ``electric_field`` [V/m] (along ``field_direction``; tagged
-    ``driving_force="electric_field"``, default 0 = not applied).
-    Outputs: ``tracer_diffusivity``, ``collective_diffusivity`` [m^2/s], ``haven_ratio``
-    [-], ``drift_velocity`` [m/s] (along the field direction), ``mobility``
-    [m^2/(V s)] (drift / field under a field, Einstein ``q D_sigma / kT`` without),
-    ``carrier_density`` [1/m^3], each value with its ``*_err`` (one standard error).
-    Also ``uncorrelated_diffusivity`` [m^2/s] (a lone carrier), ``concentration``
-    [-] (carriers per site), the tracer MSD curve ``msd_time`` [s], ``msd`` and
-    ``msd_err`` [m^2] (``n_msd`` = ``n_samples + 1`` points), and the linear-response
-    diagnostic ``field_work_over_kT`` = ``|q| E a / kT`` (declared in
-    :attr:`diagnostics`, limit 0.1; zero without a field). Everything a case needs
-    later is an output: nothing is kept on the model, which may run on a worker.
-
-    Vectorized by time rescaling: every path's rate is proportional to ``hop_rate``,
-    so the model runs kMC once per (temperature, field) at 1/s, memoises it, and
-    scales (:meth:`KMCResult.rescaled`; exact, the same seed gives the same events).
-    An ensemble over an uncertain barrier therefore costs one kMC run per
-    temperature, not one per sample.
-
-    Parameters
-    ----------
-    lattice : Lattice
-        The lattice (:func:`~scaleweave.engines.lattice.sites.standard_lattice` or
-        :func:`~scaleweave.engines.lattice.sites.lattice_from_atoms`).
-    concentration, n_carriers, mechanism, charge, n_events, n_replicas, n_samples, n_blocks
-        As in :func:`run_kmc`.
-    seed : int
-        Seed of the run (the model is deterministic given it, hence cacheable).
-    field_direction : 3-vector
-        Direction of the applied field.
-    name : str
-        Instance name.
-    """
-
-    inputs = (
-        Port("hop_rate", "1/s", description="zero-field rate of one hop path"),
-        Port("temperature", "K", description="absolute temperature"),
-        Port("electric_field", "V/m", description="applied field along field_direction",
-             driving_force="electric_field", default=0.0),
-    )
-    _PAIRS = (
-        ("tracer_diffusivity", "m**2/s", "tracer diffusivity D*"),
-        ("collective_diffusivity", "m**2/s", "collective (charge) diffusivity D_sigma"),
-        ("haven_ratio", "", "Haven ratio D*/D_sigma"),
-        ("drift_velocity", "m/s", "mean carrier velocity along the field direction"),
-        ("mobility", "m**2/(V*s)", "carrier mobility (drift, or Einstein without field)"),
-    )
-    outputs = (
-        *(Port(n, u, description=d) for base, u, d in _PAIRS for n in (base, f"{base}_err")),
-        Port("carrier_density", "1/m**3", description="carriers per volume"),
-        Port("uncorrelated_diffusivity", "m**2/s", description="D0 of a lone carrier"),
-        Port("concentration", "", description="carriers per site"),
-        Port("msd_time", "s", ("n_msd",), description="times of the tracer MSD curve"),
-        Port("msd", "m**2", ("n_msd",), description="tracer mean-square displacement"),
-        Port("msd_err", "m**2", ("n_msd",), description="standard error of the MSD"),
-        Port("field_work_over_kT", "", description="linear-response diagnostic qEa/kT"),
-    )
-    cacheable = True
-    vectorized = True
-    code_version = "1"
-    identity = "lattice.kmc"
-    diagnostics = (Diagnostic("field work per hop over kT (qEa/kT)", "field_work_over_kT",
-                              0.1),)
-    _CURVES = ("msd_time", "msd", "msd_err")
-
-    def __init__(self, *, lattice: Lattice, concentration: float | None = None,
-                 n_carriers: int | None = None, mechanism: Mechanism = "interstitial",
-                 charge: float = 1.0, n_events: int | None = None, n_replicas: int = 4,
-                 n_samples: int = 100, n_blocks: int = 10, seed: int = 0,
-                 field_direction: Any = (1.0, 0.0, 0.0), name: str = "kmc") -> None:
-        self.lattice = lattice
-        self.name = name
-        self.concentration, self.n_carriers, self.mechanism = concentration, n_carriers, mechanism
-        self.charge, self.n_events, self.n_replicas = charge, n_events, n_replicas
-        self.n_samples, self.n_blocks = n_samples, n_blocks
-        self._settings = {"concentration": concentration, "n_carriers": n_carriers,
-                         "mechanism": mechanism, "charge": charge, "n_events": n_events,
-                         "n_replicas": n_replicas, "n_samples": n_samples, "n_blocks": n_blocks}
-        _n_vacancies(lattice.n_sites, mechanism, concentration, n_carriers)  # check early
-        if n_replicas < 2:
-            raise ConfigError(f"KMCModel {name!r}: n_replicas must be at least 2 for error "
-                              f"bars, got {n_replicas}")
-        self.seed = seed
-        self.field_direction = field_direction
-        d = np.asarray(field_direction, dtype=float)
-        self._direction = d / np.linalg.norm(d)
-        self.length_scale = lattice.hop_distance
-        self._unit_runs: dict[tuple[float, float], KMCResult] = {}  # a memo, not a result
-
-    def run_unit_rate(self, temperature: float, field: float) -> KMCResult:
-        """The kMC run at a hop rate of 1/s (memoised per temperature and field)."""
-        key = (float(temperature), float(field))
-        if key not in self._unit_runs:
-            self._unit_runs[key] = run_kmc(
-                self.lattice, hop_rate=1.0, temperature=key[0],
-                field=key[1] * self._direction, rng=int(self.seed), **self._settings)
-        return self._unit_runs[key]
-
-    def _run(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        rate, temp, field = np.broadcast_arrays(
-            *(np.asarray(inputs[k], dtype=float)
-              for k in ("hop_rate", "temperature", "electric_field")))
-        if np.any(~np.isfinite(rate)) or np.any(rate <= 0):
-            raise ConfigError(f"model {self.name!r} input 'hop_rate' must be positive (1/s), "
-                              f"got {rate.ravel()[:5].tolist()}")
-        n_msd = int(self.n_samples) + 1
-        out = {p.name: np.empty((*rate.shape, n_msd) if p.name in self._CURVES else rate.shape)
-               for p in self.outputs}
-        for idx in np.ndindex(rate.shape):
-            unit = self.run_unit_rate(temp[idx], field[idx])
-            res = unit.rescaled(rate[idx])
-            mu, mu_err = res.mobility()
-            values = {
-                "tracer_diffusivity": res.tracer_diffusivity,
-                "tracer_diffusivity_err": res.tracer_diffusivity_err,
-                "collective_diffusivity": res.collective_diffusivity,
-                "collective_diffusivity_err": res.collective_diffusivity_err,
-                "haven_ratio": res.haven_ratio, "haven_ratio_err": res.haven_ratio_err,
-                "drift_velocity": float(res.drift_velocity @ self._direction),
-                "drift_velocity_err": float(np.sqrt(np.sum(
-                    (res.drift_velocity_err * self._direction) ** 2))),
-                "mobility": mu, "mobility_err": mu_err,
-                "carrier_density": res.carrier_density,
-                "uncorrelated_diffusivity": res.uncorrelated_diffusivity,
-                "concentration": res.concentration,
-                "msd_time": res.times, "msd": res.msd, "msd_err": res.msd_err,
-                "field_work_over_kT": linear_response_validity(
-                    float(field[idx]), self.lattice.hop_distance, res.temperature,
-                    charge_number=float(self.charge)).value,
-            }
-            for name, value in values.items():
-                out[name][idx] = value
-        return {k: float(v) if v.ndim == 0 else v for k, v in out.items()}
+        return KMCModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
