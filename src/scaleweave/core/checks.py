@@ -12,11 +12,13 @@ Both serialise to the ``references`` and ``validity`` entries of ``summary.json`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["Reference", "ReferenceCheck", "SkippedReference", "Validity"]
+__all__ = ["POLICIES", "Reference", "ReferenceCheck", "SkippedReference", "Validity",
+           "apply_validity_policy", "check_policy"]
 
 Comparison = Literal["rel", "abs", "le", "ge"]
 
@@ -226,3 +228,52 @@ class Reference:
             tol = max(tol, float(hi) - value, value - float(lo))
         return ReferenceCheck(self.name, value, float(self.expected), tol, self.source,
                               self.comparison)
+
+
+#: What a diagnostic outside its limit does: only recorded (the default: the study or
+#: the case collects it into its result), also a warning, or an error.
+POLICIES = ("record", "warn", "raise")
+
+
+def check_policy(policy: str) -> str:
+    """``policy`` if it is one of :data:`POLICIES`; a :class:`ConfigError` otherwise."""
+    if policy not in POLICIES:
+        from scaleweave.errors import ConfigError
+
+        raise ConfigError(f"validity policy {policy!r} is not 'record', 'warn' or 'raise'")
+    return policy
+
+
+def apply_validity_policy(checks: Iterable[Validity], policy: str, *,
+                          stacklevel: int = 2) -> None:
+    """Warn or raise for the diagnostics outside their limits, as ``policy`` says.
+
+    The one place a validity diagnostic becomes a warning or an error: engines and
+    bridges return their diagnostics; whoever runs them (a study, a case, a user's
+    script) chooses the policy.
+
+    Raises
+    ------
+    ValidityError
+        With ``policy="raise"``, naming every failed diagnostic.
+
+    Examples
+    --------
+    >>> apply_validity_policy([Validity("qssa", "epsilon", 0.3, 0.1)], "record")
+    >>> apply_validity_policy([Validity("qssa", "epsilon", 0.3, 0.1)], "raise")
+    Traceback (most recent call last):
+    ...
+    scaleweave.errors.ValidityError: model 'qssa': epsilon = 0.3 is above its limit 0.1
+    """
+    from scaleweave.errors import ValidityError, ValidityWarning
+
+    check_policy(policy)
+    bad = [v for v in checks if not v.ok]
+    if not bad or policy == "record":
+        return
+    text = "; ".join(f"model {v.bridge!r}: {v.diagnostic} = {v.value:.4g} is "
+                     f"{'above' if v.sense == 'le' else 'below'} its limit {v.limit:g}"
+                     for v in bad)
+    if policy == "raise":
+        raise ValidityError(text)
+    warnings.warn(text, ValidityWarning, stacklevel=stacklevel + 1)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import difflib
 import graphlib
 import time
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,15 +36,13 @@ from typing import Any
 import numpy as np
 import pint
 
-from scaleweave.core.checks import Validity
+from scaleweave.core.checks import Validity, apply_validity_policy, check_policy
 from scaleweave.core.model import Model, Port
 from scaleweave.core.units import Quantity, dimensionality, format_unit, parse_quantity, to_si
 from scaleweave.errors import (
     ConfigError,
     CouplingError,
     UnitError,
-    ValidityError,
-    ValidityWarning,
 )
 
 __all__ = ["Link", "Study", "StudyResult"]
@@ -468,8 +465,7 @@ class Study:
         StudyResult
             Every input and output port value of every model.
         """
-        if validity not in ("record", "warn", "raise"):
-            raise ConfigError(f"validity policy {validity!r} is not 'record', 'warn' or 'raise'")
+        check_policy(validity)
         params = dict(params or {})
         unknown = sorted(set(params) - set(self.bindings))
         if unknown:
@@ -518,7 +514,7 @@ class Study:
                 result.si[ref], result.units[ref] = out[p.name], p.unit
             checks = model.diagnose(out, label=inst)
             result.validity.extend(checks)
-            _apply_policy(checks, validity)
+            apply_validity_policy(checks, validity, stacklevel=3)
         return result
 
     def diagnose(self, si: Mapping[str, Any]) -> list[Validity]:
@@ -534,19 +530,6 @@ class Study:
             if all(d.output in mine for d in model.diagnostics):
                 out.extend(model.diagnose(mine, label=inst))
         return out
-
-
-def _apply_policy(checks: list[Validity], policy: str) -> None:
-    """Warn or raise for the diagnostics outside their limits, as the policy says."""
-    bad = [v for v in checks if not v.ok]
-    if not bad or policy == "record":
-        return
-    text = "; ".join(f"model {v.bridge!r}: {v.diagnostic} = {v.value:.4g} is "
-                     f"{'above' if v.sense == 'le' else 'below'} its limit {v.limit:g}"
-                     for v in bad)
-    if policy == "raise":
-        raise ValidityError(text)
-    warnings.warn(text, ValidityWarning, stacklevel=3)
 
 
 def _evaluate_cached(model: Model, inst: str, inputs: dict[str, Any], batch: int | None,
