@@ -327,3 +327,42 @@ def test_other_bad_input():
         run_kmc(lat, hop_rate=-1.0, temperature=T, n_carriers=3)
     with pytest.raises(ConfigError, match="between 1 and 15"):
         run_kmc(lat, hop_rate=W, temperature=T, n_carriers=16)
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint_and_matches(tmp_path, monkeypatch):
+    import scaleweave.engines.lattice.kmc as kmc_module
+    from scaleweave.core.checkpoint import Checkpoint
+    from scaleweave.engines.lattice.sites import standard_lattice
+
+    lattice = standard_lattice("square", 8, 3e-10)
+    settings = dict(hop_rate=1e9, temperature=300.0, n_carriers=6, n_events=4000,
+                    n_replicas=6, rng=7)
+    unbroken = run_kmc(lattice, **settings)
+    kernel, calls = kmc_module._kmc_diffusion, []
+
+    def dies_at_the_fourth_replica(*args):
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as a kill would, after three finished replicas
+        calls.append(1)
+        return kernel(*args)
+
+    monkeypatch.setattr(kmc_module, "_kmc_diffusion", dies_at_the_fourth_replica)
+    ckpt = Checkpoint(tmp_path / "ck", "kmc-test", every=1)
+    with pytest.raises(KeyboardInterrupt):
+        run_kmc(lattice, **settings, checkpoint=ckpt)
+    assert ckpt.path.is_file()
+    calls.clear()
+    monkeypatch.setattr(kmc_module, "_kmc_diffusion",
+                        lambda *a: (calls.append(1), kernel(*a))[1])
+    again = Checkpoint(tmp_path / "ck", "kmc-test", every=1)
+    resumed = run_kmc(lattice, **settings, checkpoint=again)
+    assert again.resumed_at == 3 and len(calls) == 3  # only the three unfinished replicas
+    np.testing.assert_array_equal(resumed.msd, unbroken.msd)
+    assert resumed.tracer_diffusivity == unbroken.tracer_diffusivity
+    assert not (tmp_path / "ck").exists()  # completed: no debris
+    # Another run (other seeds) under the same key never resumes the stale replicas.
+    stale = Checkpoint(tmp_path / "ck", "kmc-test", every=1)
+    stale.save(3, {"fingerprint": "another run", "replicas": {0: None}})
+    calls.clear()
+    other = run_kmc(lattice, **{**settings, "rng": 8}, checkpoint=stale)
+    assert len(calls) == 6 and other.n_replicas == 6

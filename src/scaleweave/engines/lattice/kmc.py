@@ -57,17 +57,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from scaleweave.core.checks import Validity
 from scaleweave.core.constants import BOLTZMANN, ELEMENTARY_CHARGE
+from scaleweave.core.hashing import content_hash
 from scaleweave.engines.lattice._kmc_kernels import _kmc_diffusion, _seeds
 from scaleweave.engines.lattice.lattice_gas import LatticeGasResult as LatticeGasResult
 from scaleweave.engines.lattice.lattice_gas import run_lattice_gas as run_lattice_gas
 from scaleweave.engines.lattice.sites import Lattice
 from scaleweave.errors import ConfigError, ModelError
+
+if TYPE_CHECKING:
+    from scaleweave.core.checkpoint import Checkpoint
 
 # KMCModel, LatticeGasResult and run_lattice_gas are importable from here too, but
 # only their own modules list them: a name in two __all__ would be exported twice by
@@ -298,7 +302,8 @@ def run_kmc(lattice: Lattice, *, hop_rate: Any, temperature: float,
             mechanism: Mechanism = "interstitial", field: Any = 0.0, charge: float = 1.0,
             n_events: int | None = None, t_end: float | None = None, n_samples: int = 100,
             n_blocks: int = 10, n_replicas: int = 4,
-            rng: np.random.Generator | int | None = None) -> KMCResult:
+            rng: np.random.Generator | int | None = None,
+            checkpoint: Checkpoint | None = None) -> KMCResult:
     """Run independent replicas of lattice kMC and estimate transport coefficients.
 
     Parameters
@@ -337,6 +342,13 @@ def run_kmc(lattice: Lattice, *, hop_rate: Any, temperature: float,
         Independent replicas (independent initial configurations and seeds).
     rng : numpy.random.Generator or int, optional
         Source of the initial configurations and the replicas' kernel seeds.
+    checkpoint : Checkpoint, optional
+        Save the finished replicas every ``checkpoint.every`` replicas; a run started
+        again with the same checkpoint (killed, or interrupted) recomputes only the
+        replicas it had not finished, with results identical to an unbroken run. The
+        saved state is also keyed on the exact inputs of the replicas (lattice, rates,
+        initial configurations, seeds), so a checkpoint of another run is ignored. It
+        is removed when the run completes.
 
     Returns
     -------
@@ -387,14 +399,28 @@ def run_kmc(lattice: Lattice, *, hop_rate: Any, temperature: float,
     r2_blocks = np.zeros((n_replicas, edges.size - 1))
     events = 0
     dim = lattice.dim
+    block_ends = (edges[1:] - 1).astype(np.int64)
+    fingerprint = content_hash({"kernel": "kmc_diffusion", "lattice": (
+        lattice.neighbors, lattice.reverse, lattice.displacements), "pclass": pclass,
+        "crate": crate, "configs": configs, "t_samples": t_samples, "blocks": block_ends,
+        "seeds": seeds})
+    saved = checkpoint.load() if checkpoint is not None else None
+    finished: dict[int, tuple] = (saved["replicas"] if saved and
+                                  saved.get("fingerprint") == fingerprint else {})
     for r in range(n_replicas):
-        _, _, _, msd_r, x_r, b_r2, b_hop2, ev = _kmc_diffusion(
-            lattice.neighbors, lattice.reverse, lattice.displacements, pclass, crate,
-            configs[r], t_samples, (edges[1:] - 1).astype(np.int64), int(seeds[r]))
+        if r not in finished:
+            finished[r] = _kmc_diffusion(
+                lattice.neighbors, lattice.reverse, lattice.displacements, pclass, crate,
+                configs[r], t_samples, block_ends, int(seeds[r]))[3:]
+            if checkpoint is not None and (r + 1) % checkpoint.every == 0:
+                checkpoint.save(r + 1, {"fingerprint": fingerprint, "replicas": finished})
+        msd_r, x_r, b_r2, b_hop2, ev = finished[r]
         msd[r, 1:], xsum[r, 1:] = msd_r, x_r
         f_blocks.extend(b_r2[b_hop2 > 0] / b_hop2[b_hop2 > 0])
         r2_blocks[r] = b_r2
         events += int(ev)
+    if checkpoint is not None:
+        checkpoint.clear()
     if events == 0:
         raise ModelError("kMC: no event happened; increase n_events or t_end")
     # Blocks of the centre-of-mass motion (sample index 0 is t = 0).
