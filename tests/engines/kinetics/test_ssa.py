@@ -242,3 +242,33 @@ def test_linear_birth_death_mean_matches_ode_and_exact_variance():
     mu4 = ((x - mean) ** 4).mean(axis=0)
     assert np.all(np.abs(mean - ode) < 4 * np.sqrt(var / n)), (mean, ode)
     assert np.all(np.abs(var - var_exact) < 4 * np.sqrt((mu4 - var**2) / n)), (var, var_exact)
+
+
+def test_an_interrupted_ensemble_resumes_from_its_checkpoint_and_matches(tmp_path,
+                                                                          monkeypatch):
+    import scaleweave.engines.kinetics.ssa as ssa_module
+    from scaleweave.core.checkpoint import Checkpoint
+
+    net = birth_death(4, 0.3, 0.2)
+    t = np.linspace(0.0, 20.0, 11)
+    unbroken = ssa_module.ssa_ensemble(net, t, 50, 11)
+    kernel, calls = ssa_module._ensemble_serial, []
+
+    def dies_after_two_chunks(*args):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(len(args[-2]))
+        return kernel(*args)
+
+    monkeypatch.setattr(ssa_module, "_ensemble_serial", dies_after_two_chunks)
+    with pytest.raises(KeyboardInterrupt):
+        ssa_module.ssa_ensemble(net, t, 50, 11, checkpoint=Checkpoint(tmp_path, "ssa", every=8))
+    calls.clear()
+    monkeypatch.setattr(ssa_module, "_ensemble_serial",
+                        lambda *a: (calls.append(len(a[-2])), kernel(*a))[1])
+    ckpt = Checkpoint(tmp_path, "ssa", every=8)
+    counts, events = ssa_module.ssa_ensemble(net, t, 50, 11, checkpoint=ckpt)
+    assert ckpt.resumed_at == 2 and sum(calls) == 50 - 16  # only the unfinished trajectories
+    np.testing.assert_array_equal(counts, unbroken[0])
+    np.testing.assert_array_equal(events, unbroken[1])
+    assert not ckpt.path.exists()

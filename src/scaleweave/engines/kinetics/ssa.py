@@ -44,7 +44,7 @@ import math
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
@@ -53,6 +53,9 @@ from numba import njit, prange
 from scaleweave.core.random import sample_seed
 from scaleweave.engines.kinetics.reaction_network import ReactionNetwork
 from scaleweave.errors import ConfigError, ModelError
+
+if TYPE_CHECKING:
+    from scaleweave.core.checkpoint import Checkpoint
 
 __all__ = [
     "ABSORBED",
@@ -529,7 +532,8 @@ def ssa_trajectory(net: ReactionNetwork, t_out: np.ndarray, seed: int, *,
 
 def ssa_ensemble(net: ReactionNetwork, t_out: np.ndarray, n: int, root_seed: int, *,
                  parallel: bool = False, x0: np.ndarray | None = None,
-                 max_events: int = DEFAULT_MAX_EVENTS) -> tuple[np.ndarray, np.ndarray]:
+                 max_events: int = DEFAULT_MAX_EVENTS,
+                 checkpoint: Checkpoint | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``n`` independent SSA trajectories, trajectory ``i`` from :func:`trajectory_seeds` ``[i]``.
 
     Parameters
@@ -543,6 +547,12 @@ def ssa_ensemble(net: ReactionNetwork, t_out: np.ndarray, n: int, root_seed: int
     parallel : bool
         Run trajectories on Numba's threads (``prange``); the result is identical to
         the serial one, whatever the thread count.
+    checkpoint : Checkpoint, optional
+        Run the trajectories in chunks of ``checkpoint.every`` and save the finished
+        ones after each chunk; a run started again with the same checkpoint computes
+        only the rest, identical to an unbroken run (each trajectory depends on its own
+        seed only). Keyed also on the network, times, initial state and seeds, so a
+        checkpoint of another ensemble is ignored; removed when the run completes.
 
     Returns
     -------
@@ -552,13 +562,38 @@ def ssa_ensemble(net: ReactionNetwork, t_out: np.ndarray, n: int, root_seed: int
     t = check_output_times(t_out)
     seeds = trajectory_seeds(root_seed, n)
     kernel = _ensemble_parallel if parallel else _ensemble_serial
-    counts, events, ok = kernel(net.initial_state(x0), *reaction_tables(net), t, seeds,
-                                int(max_events))
+    x_init, tables = net.initial_state(x0), reaction_tables(net)
+    if checkpoint is None:
+        counts, events, ok = kernel(x_init, *tables, t, seeds, int(max_events))
+    else:
+        counts, events, ok = _chunked(kernel, x_init, tables, t, seeds, int(max_events),
+                                      checkpoint)
     if not ok.all():
         bad = int(np.flatnonzero(~ok)[0])
         raise ModelError(f"SSA trajectory {bad} stopped after max_events={max_events} events "
                          f"before t={t[-1]} s; raise max_events or shorten the run")
     return counts, events
+
+
+def _chunked(kernel: Any, x_init: np.ndarray, tables: tuple, t: np.ndarray,
+             seeds: np.ndarray, max_events: int, checkpoint: Checkpoint
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ensemble kernel over chunks of trajectories, resuming from ``checkpoint``."""
+    from scaleweave.core.hashing import content_hash
+
+    fingerprint = content_hash({"kernel": "ssa_ensemble", "x0": x_init, "tables": tables,
+                                "t": t, "seeds": seeds, "max_events": max_events})
+    saved = checkpoint.load()
+    done: list[tuple] = (saved["chunks"] if saved and saved.get("fingerprint") == fingerprint
+                         else [])
+    step = checkpoint.every
+    start = sum(len(c[1]) for c in done)
+    while start < seeds.size:
+        done.append(kernel(x_init, *tables, t, seeds[start:start + step], max_events))
+        start += len(done[-1][1])
+        checkpoint.save(len(done), {"fingerprint": fingerprint, "chunks": done})
+    checkpoint.clear()
+    return tuple(np.concatenate([c[i] for c in done]) for i in range(3))  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
