@@ -22,6 +22,10 @@ Examples
 >>> study = study.set_input("arrhenius.temperature", "300 K")
 >>> round(study.run()["arrhenius.rate"].to("1/s").magnitude / 1e7, 3)
 9.125
+
+The module is one class (plus its result) whose building, checking and running
+share the same private tables of ports, links and bindings; splitting them would
+spread one invariant over several files.
 """
 
 from __future__ import annotations

@@ -22,6 +22,9 @@ and their Monte Carlo estimates. Math. Comput. Simul. 55, 271-280.
 Saltelli, A. et al. (2010). Variance based sensitivity analysis of model output.
 Design and estimator for the total sensitivity index. Comput. Phys. Commun. 181,
 259-270.
+
+The result type (with its Dataset round trip and figure) and the two estimators
+that produce it stay together: they share the design and the index layout.
 """
 
 from __future__ import annotations

@@ -51,6 +51,10 @@ centre-of-mass increments are uncorrelated); the Haven ratio
 over blocks (a single periodic box with one vacancy couples the displacements of
 whole rows of atoms through the vacancy's windings, so one long run does not
 average down; many blocks do).
+
+This module is the driver of one kernel (its kernels, the lattice gas and the
+Model live beside it): set-up, replicas, checkpoints and block statistics of one
+estimate belong together.
 """
 
 from __future__ import annotations
