@@ -144,3 +144,23 @@ def test_a_coupler_is_described_and_handed_to_analyse_unrun():
     assert seen["run"].study is coupler and coupler.t == 0.0
     graph = json.loads(result.dataset.attrs["study_graph"])["chain"]
     assert graph["concurrent"] and len(graph["links"]) == 2 * (len(graph["models"]) - 1)
+
+
+def test_sobol_indices_outside_the_unit_interval_are_withheld_and_flagged():
+    from scaleweave.cases.base import sobol_outputs
+    from scaleweave.uq.sensitivity import SobolIndices, SobolResult
+
+    idx = SobolIndices(S1=np.array([1.43, 0.2]), S1_conf=np.array([0.1, 0.05]),
+                       ST=np.array([0.9, 0.3]), ST_conf=np.array([0.1, 0.05]))
+    sobol = SobolResult(parameters=("a", "b"), outputs=("y",), by_parameter={"y": idx},
+                        n_base=64)
+    outputs, check, withheld = sobol_outputs(sobol)
+    # 1.43 +- 0.1 lies 0.33 above 1: not a result, and a failed validity entry naming it.
+    assert withheld == {"S1_a"} and "S1_a" not in outputs and "S1_b" in outputs
+    assert check.value == pytest.approx(0.33) and not check.ok and "S1_a" in check.diagnostic
+    assert "n_base = 64" in check.diagnostic
+    fine = SobolResult(parameters=("a", "b"), outputs=("y",), n_base=64, by_parameter={
+        "y": SobolIndices(S1=np.array([-0.01, 0.5]), S1_conf=np.array([0.02, 0.05]),
+                          ST=np.array([0.0, 1.02]), ST_conf=np.array([0.01, 0.05]))})
+    outputs, check, withheld = sobol_outputs(fine)
+    assert check.ok and withheld == set() and len(outputs) == 4

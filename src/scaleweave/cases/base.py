@@ -49,6 +49,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import math
 import sys
 import time
 from collections.abc import Mapping
@@ -56,7 +57,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from scaleweave.cases.context import RunContext
 from scaleweave.cases.hooks import Analysis, CaseRuns, Sampling, StudyRun, Upstream
-from scaleweave.core.checks import Reference, SkippedReference
+from scaleweave.core.checks import Reference, ReferenceCheck, SkippedReference, Validity
 from scaleweave.core.parameters import Parameter, ParameterValues
 from scaleweave.core.results import CaseResult, Output
 from scaleweave.errors import ConfigError, MissingExtraError
@@ -216,13 +217,20 @@ class Case:
         timings.update(analysis.timings)
         timings["analyse"] = time.perf_counter() - tic - sum(analysis.timings.values())
         outputs = dict(analysis.outputs)
+        withheld: set[str] = set()
         for run in runs.values():
             if run.sobol is not None:
-                outputs.update(sobol_outputs(run.sobol))
+                indices, check, bad = sobol_outputs(run.sobol, f"{run.label} (Sobol')")
+                outputs.update(indices)
+                run.validity.append(check)
+                withheld |= bad
         checks, skipped = [], []
         for ref in self.references(params):
             if isinstance(ref, SkippedReference):
                 skipped.append(ref)
+            elif ref.output in withheld:  # an index outside [0, 1]: no value to compare
+                checks.append(ReferenceCheck(ref.name, math.nan, ref.expected, ref.tolerance,
+                                             ref.source, ref.comparison))
             else:
                 checks.append(ref.check(outputs))
         ds = self._dataset(analysis, runs, skipped)
@@ -318,10 +326,20 @@ def _resolve_upstream(label: str, study: Any, runs: CaseRuns) -> None:
                                                 unit.to_base_units().units)
 
 
-def sobol_outputs(sobol: SobolResult) -> dict[str, Output]:
+def sobol_outputs(sobol: SobolResult, label: str = "sobol"
+                  ) -> tuple[dict[str, Output], Validity, set[str]]:
     """Outputs ``S1_<param>``, ``ST_<param>``, ``S1_scale_<scale>``, ``ST_scale_<scale>``
-    (suffixed ``_<output>`` when there are several Sobol' outputs), with their intervals."""
+    (suffixed ``_<output>`` when there are several Sobol' outputs) with their intervals,
+    a validity entry for the lot, and the names withheld.
+
+    An index is a fraction of a variance, so it lies in [0, 1]; one outside by more
+    than its confidence half-width is an estimate the design is too small for
+    (typically an output that hardly varies). It is withheld from the outputs, and
+    the validity entry (the largest distance outside [0, 1] beyond the interval,
+    limit 0) fails, naming it, with the advice to raise the base sample size.
+    """
     out: dict[str, Output] = {}
+    withheld: dict[str, float] = {}
     for o in sobol.outputs:
         suffix = "" if len(sobol.outputs) == 1 else f"_{o}"
         tables = [("", sobol.parameters, sobol.by_parameter[o], "")]
@@ -330,10 +348,18 @@ def sobol_outputs(sobol: SobolResult) -> dict[str, Output]:
         for prefix, names, idx, closed in tables:
             for j, n in enumerate(names):
                 of = f"the {n} scale's inputs" if prefix else n
-                out[f"S1_{prefix}{n}{suffix}"] = Output(
-                    idx.S1[j], "", idx.S1[j] - idx.S1_conf[j], idx.S1[j] + idx.S1_conf[j],
-                    f"{closed}first-order Sobol' index of {of}")
-                out[f"ST_{prefix}{n}{suffix}"] = Output(
-                    idx.ST[j], "", idx.ST[j] - idx.ST_conf[j], idx.ST[j] + idx.ST_conf[j],
-                    f"total Sobol' index of {of}")
-    return out
+                for kind, value, conf, what in (
+                        ("S1", idx.S1[j], idx.S1_conf[j], f"{closed}first-order"),
+                        ("ST", idx.ST[j], idx.ST_conf[j], "total")):
+                    key = f"{kind}_{prefix}{n}{suffix}"
+                    outside = max(0.0, float(-(value + conf)), float(value - conf - 1.0))
+                    if outside > 0.0:
+                        withheld[key] = outside
+                    else:
+                        out[key] = Output(value, "", value - conf, value + conf,
+                                          f"{what} Sobol' index of {of}")
+    worst = max(withheld.values(), default=0.0)
+    names = ", ".join(sorted(withheld)) or "none"
+    check = Validity(label, f"Sobol' indices outside [0, 1] beyond their interval ({names}; "
+                            f"raise the base sample size n_base = {sobol.n_base})", worst, 0.0)
+    return out, check, set(withheld)

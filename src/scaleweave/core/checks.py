@@ -23,6 +23,12 @@ __all__ = ["POLICIES", "Reference", "ReferenceCheck", "SkippedReference", "Valid
 Comparison = Literal["rel", "abs", "le", "ge"]
 
 
+def _finite(x: float) -> float | None:
+    """A JSON-safe number: NaN (no value) and infinities become None."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
 @dataclass(frozen=True)
 class ReferenceCheck:
     """One of our values against a reference value.
@@ -76,7 +82,7 @@ class ReferenceCheck:
 
     def as_dict(self) -> dict:
         """The ``summary.json`` entry."""
-        return {"name": self.name, "value": float(self.value), "expected": float(self.expected),
+        return {"name": self.name, "value": _finite(self.value), "expected": float(self.expected),
                 "tolerance": float(self.tolerance), "passed": self.passed,
                 "source": self.source, "comparison": self.comparison}
 
@@ -118,7 +124,7 @@ class Validity:
 
     def as_dict(self) -> dict:
         """The ``summary.json`` entry."""
-        return {"bridge": self.bridge, "diagnostic": self.diagnostic, "value": float(self.value),
+        return {"bridge": self.bridge, "diagnostic": self.diagnostic, "value": _finite(self.value),
                 "limit": float(self.limit), "ok": self.ok, "sense": self.sense}
 
 
