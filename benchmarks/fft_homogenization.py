@@ -36,7 +36,6 @@ from __future__ import annotations
 import math
 import time
 import tracemalloc
-import warnings
 from typing import Any
 
 import numpy as np
@@ -48,7 +47,6 @@ from scaleweave.engines.continuum.fft_homogenization import (
     effective_elasticity,
 )
 from scaleweave.engines.geometry import microstructure as ms
-from scaleweave.errors import ValidityWarning
 
 __all__ = ["main"]
 
@@ -65,12 +63,12 @@ def _elastic_micro(n: int) -> np.ndarray:
 
 
 def _elastic_time(micro: np.ndarray, iterations: int, scheme: str) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ValidityWarning)
-        t = time.process_time()
-        effective_elasticity(micro, K, G, scheme=scheme, tol=0.0, maxiter=iterations,
-                             keep_fields=False, workers=WORKERS)
-        return time.process_time() - t
+    # tol = 0 never converges: the residual is recorded in the result (the default
+    # validity policy), not warned
+    t = time.process_time()
+    effective_elasticity(micro, K, G, scheme=scheme, tol=0.0, maxiter=iterations,
+                         keep_fields=False, workers=WORKERS)
+    return time.process_time() - t
 
 
 def iteration_cost(n: int = N_ITER) -> dict[str, float]:
@@ -101,10 +99,8 @@ def iteration_counts(contrast: float, n: int = 128) -> tuple[int, int]:
     """(CG, basic) iterations to 1e-8 on random disks, worst load case."""
     micro = ms.random_inclusions((n, n), 0.3, 0.05, np.random.default_rng(3))
     cg = effective_conductivity(micro, [1.0, contrast], scheme="cg", keep_fields=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ValidityWarning)
-        basic = effective_conductivity(micro, [1.0, contrast], scheme="basic",
-                                       maxiter=100_000, keep_fields=False)
+    basic = effective_conductivity(micro, [1.0, contrast], scheme="basic", maxiter=100_000,
+                                   keep_fields=False)
     return max(cg.iterations), max(basic.iterations)
 
 

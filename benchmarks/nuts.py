@@ -84,8 +84,7 @@ def run_ours(problem: str, seed: int = 0) -> dict[str, Any]:
         labels = list("ABCDEFGH")
         fit = fit_hierarchical(Y8, labels, design=Design.single("school", labels), sigma=S8,
                                priors={"mu": "normal(0, 5)", "tau": "halfcauchy(5)"},
-                               chains=CHAINS, warmup=WARMUP, draws=DRAWS, seed=seed,
-                               warn=False)
+                               chains=CHAINS, warmup=WARMUP, draws=DRAWS, seed=seed)
         keep = ["mu", "tau_school", "theta_school"]
     else:
         d = radon_data()
@@ -95,8 +94,7 @@ def run_ours(problem: str, seed: int = 0) -> dict[str, Any]:
                                covariates=d["floor"][:, None],
                                priors={"mu": "normal(0, 5)", "tau": "halfnormal(1)",
                                        "sigma": "halfnormal(1)", "beta": "normal(0, 5)"},
-                               chains=CHAINS, warmup=WARMUP, draws=DRAWS, seed=seed,
-                               warn=False)
+                               chains=CHAINS, warmup=WARMUP, draws=DRAWS, seed=seed)
         keep = ["mu", "tau_county", "theta_county", "beta", "sigma"]
     post = {k: fit.samples[k] for k in keep}
     level = "school" if problem == "eight_schools" else "county"

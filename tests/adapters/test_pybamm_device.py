@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 pybamm = pytest.importorskip("pybamm")
 
-from scaleweave.adapters.pybamm_device import QUICK_MESH, DeviceModel  # noqa: E402
+from scaleweave.adapters.pybamm_device import (  # noqa: E402
+    CUTOFF_DIAGNOSTIC,
+    QUICK_MESH,
+    DeviceModel,
+)
 from scaleweave.core.study import Study  # noqa: E402
-from scaleweave.errors import ConfigError  # noqa: E402
+from scaleweave.errors import ConfigError, ValidityWarning  # noqa: E402
 
 AH = 3600.0  # coulomb per ampere-hour
 
@@ -44,7 +50,9 @@ def test_default_conductivity_reproduces_pybamm_exactly(marquis: DeviceModel) ->
     assert out["voltage_curve"].shape == (2, marquis.n_points)
     assert np.all(out["voltage_curve"][:, 0] > out["voltage_curve"][:, -1])
     assert out["end_voltage"] == pytest.approx([3.105, 3.105], abs=1e-3)
-    assert all(v.ok for v in marquis.diagnose(out))
+    checks = marquis.diagnose(out)
+    assert all(v.ok for v in checks) and len(checks) == 2
+    assert out["discharges_without_cutoff"] == 0.0  # both reached the cut-off
 
 
 def test_low_rate_capacity_approaches_nominal() -> None:
@@ -79,6 +87,27 @@ def test_particle_diffusivity_mapping_lfp() -> None:
     d = np.array([0.3, 1.0, 3.0]) * m.reference_diffusivity
     out = m.evaluate({"diffusivity": d}, batch=3)
     assert np.all(np.diff(out["capacity"][:, 1]) > 0)
+
+
+def test_discharge_without_cutoff_is_a_diagnostic(monkeypatch) -> None:
+    # A time span too short to reach the cut-off (a tenth of 1.5 h/C): the discharge
+    # ends at the final time, which the model counts instead of warning; the study's
+    # policy decides what the failed diagnostic does.
+    m = DeviceModel(parameter_set="Marquis2019", model="SPMe", c_rates=(1.0, 3.0))
+    solve = m._sim.solve
+    monkeypatch.setattr(m._sim, "solve", lambda t, **kw: solve([t[0], t[1] / 10], **kw))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ValidityWarning)
+        out = m.evaluate({"conductivity": m.reference_conductivity})
+        res = Study([m]).run()
+    assert out["discharges_without_cutoff"] == 2.0
+    (cut,) = [v for v in m.diagnose(out) if v.diagnostic == CUTOFF_DIAGNOSTIC]
+    assert not cut.ok and cut.value == 2.0 and cut.limit == 0.0
+    assert cut in res.validity
+    with pytest.warns(ValidityWarning, match="did not reach a cut-off"):
+        Study([m]).run(validity="warn")
+    batch = m.evaluate({"conductivity": np.full(2, m.reference_conductivity)}, batch=2)
+    np.testing.assert_array_equal(batch["discharges_without_cutoff"], [2.0, 2.0])
 
 
 def test_ports_units_and_field_tag() -> None:

@@ -72,6 +72,13 @@ def test_quick_run_passes_its_references(tmp_path):
     # the ensemble's layer RVEs are collected from the study's declared diagnostic
     assert any(v["bridge"] == "layer" and "residual" in v["diagnostic"]
                for v in summary["validity"])
+    # the nominal RVE's convergence and size checks, recorded (the engine warns no more)
+    fft = {v["diagnostic"].split(" (")[0]: v for v in summary["validity"]
+           if v["bridge"] == "fft_homogenization"}
+    assert fft["stress equilibrium residual ||P sigma||/||sigma||"]["limit"] == 1e-6
+    assert (fft["RVE size / feature size"]["value"], fft["RVE size / feature size"]["limit"]) \
+        == (4.0, 2.0)
+    assert fft["voxels per feature"]["value"] == pytest.approx(4.0)
     out = summary["outputs"]
     # a shrinking deposit curls the part up; the aleatory interval brackets the nominal
     assert out["curvature"]["value"] < 0 and out["edge_deflection"]["value"] > 0

@@ -57,8 +57,10 @@ def test_quick_run_chains_four_scales_and_passes_references(emt_run):
     assert all(v["ok"] for v in summary["validity"]), summary["validity"]
     diagnostics = {v["diagnostic"]: v for v in summary["validity"]}
     assert {"NEB residual force (eV/Angstrom) vs fmax", "|imaginary modes at saddle - 1|",
+            "imaginary modes at the initial minimum",
             "barrier over kT (Ea/kT)", "field work per hop over kT (qEa/kT)",
-            "smallest c_e/c_e0 (electrolyte depletion)"} <= set(diagnostics)
+            "smallest c_e/c_e0 (electrolyte depletion)",
+            "discharges that did not reach a cut-off within 1.5 h/C (count)"} <= set(diagnostics)
     # drift route vs Nernst-Einstein: within 3 combined standard errors (Einstein relation)
     drift = next(v for d, v in diagnostics.items() if d.startswith("|drift-route"))
     sigma, sigma_d = out["conductivity"], out["conductivity_drift"]

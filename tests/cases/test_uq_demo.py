@@ -35,6 +35,10 @@ def test_default_reproduces_published_values(tmp_path):
     assert summary["outputs"]["P_exceed"]["lo"] == pytest.approx(0.02275, abs=1e-3)
     assert summary["parameters"]["mu"]["kind"] == "epistemic"
     assert {"pbox.png", "sobol.png", "interval.png"} <= set(summary["figures"])
+    # the surrogate's cross-validated error is recorded (train_surrogate warns no more)
+    (cv,) = [v for v in summary["validity"] if v["bridge"] == "surrogate atom"]
+    assert "u: cross-validated relative RMS error" in cv["diagnostic"]
+    assert cv["ok"] and cv["limit"] == 0.01 and cv["value"] < 0.01
 
 
 def test_other_ishigami_coefficients(tmp_path):

@@ -28,7 +28,7 @@ from scaleweave.core.distributions import LogNormal, Normal, Truncated, Uncertai
 from scaleweave.core.model import Port, model_from_function
 from scaleweave.core.study import Study
 from scaleweave.core.units import ureg
-from scaleweave.errors import ConfigError, ModelError, ValidityWarning
+from scaleweave.errors import ConfigError, ModelError, ValidityError, ValidityWarning
 from scaleweave.uq.surrogate import (
     ExtrapolationError,
     PCESurrogate,
@@ -236,12 +236,26 @@ def test_inputs_held_at_their_default():
         sur.evaluate({"x": 0.5, "k": 3.0})
 
 
-def test_low_order_training_warns():
+def test_low_order_training_is_flagged_and_the_policy_decides():
     m = model_from_function(lambda x: {"y": np.exp(3 * x)}, inputs={"x": ""},
                             outputs={"y": ""}, name="expo", vectorized=True)
-    with pytest.warns(ValidityWarning, match="surrogate 'expo': y: cross-validated"):
+    with warnings.catch_warnings():  # recorded by default, never warned
+        warnings.simplefilter("error", ValidityWarning)
         sur = train_surrogate(m, {"x": Uniform(0.0, 1.0)}, n_train=32, order=1)
-    assert not sur.validity()[0].ok
+    (v,) = sur.validity()
+    assert not v.ok and v.bridge == "surrogate expo" and v.limit == 0.01
+    assert v.value == sur.surrogate.cv_error["y"]
+    assert v.diagnostic == ("y: cross-validated relative RMS error (order 1, 32 points; above "
+                            "the tolerance: raise the order or n_train)")
+    with pytest.warns(ValidityWarning, match=r"model 'surrogate expo': y: cross-validated .*"
+                      r"raise the order or n_train\) = .* is above its limit 0\.01"):
+        warned = train_surrogate(m, {"x": Uniform(0.0, 1.0)}, n_train=32, order=1,
+                                 validity="warn")
+    assert warned.surrogate.cv_error == sur.surrogate.cv_error
+    with pytest.raises(ValidityError, match="surrogate expo"):
+        train_surrogate(m, {"x": Uniform(0.0, 1.0)}, n_train=32, order=1, validity="raise")
+    with pytest.raises(ConfigError, match="validity policy"):
+        train_surrogate(m, {"x": Uniform(0.0, 1.0)}, n_train=32, validity="ignore")
 
 
 def test_bad_training_requests_are_refused():

@@ -393,10 +393,15 @@ class PCESurrogate:
         return {key: float(np.sum(c[1:] ** 2)) for key, c in self.coefficients.items()}
 
     def validity(self, tolerance: float = 0.01) -> list[Validity]:
-        """One entry per output: cross-validated relative RMS error <= ``tolerance``."""
+        """One entry per output: cross-validated relative RMS error <= ``tolerance``.
+
+        The entry's name gives the order and the training points, and the remedy for
+        an error above the tolerance (raise the order or the training points).
+        """
         return [Validity(f"surrogate {self.name}",
                          f"{key}: cross-validated relative RMS error (order {self.order}, "
-                         f"{self.n_train} points)", self.cv_error[key], float(tolerance))
+                         f"{self.n_train} points; above the tolerance: raise the order or "
+                         f"n_train)", self.cv_error[key], float(tolerance))
                 for key in self.outputs]
 
 

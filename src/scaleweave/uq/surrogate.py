@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from scaleweave.core.checks import Validity
+from scaleweave.core.checks import Validity, apply_validity_policy, check_policy
 from scaleweave.core.distributions import Uncertain
 from scaleweave.core.model import Model, Port
 from scaleweave.core.units import check_same_dimension, to_si
-from scaleweave.errors import ConfigError, ValidityWarning
+from scaleweave.errors import ConfigError
 from scaleweave.uq.pce import BOX_SLACK
 from scaleweave.uq.pce import ExtrapolationError as ExtrapolationError
 from scaleweave.uq.pce import PCESurrogate as PCESurrogate
@@ -95,7 +95,7 @@ class SurrogateModel(Model):
 
 def train_surrogate(model: Model, inputs: Mapping[str, Uncertain], *, n_train: int,
                     order: int = 3, seed: int = 0, cv_folds: int = 5,
-                    tolerance: float = 0.01) -> SurrogateModel:
+                    tolerance: float = 0.01, validity: str = "record") -> SurrogateModel:
     """Sample ``model`` on scrambled Sobol' points and fit a PCE surrogate of it.
 
     Parameters
@@ -115,8 +115,13 @@ def train_surrogate(model: Model, inputs: Mapping[str, Uncertain], *, n_train: i
     cv_folds : int
         Folds of the cross-validation.
     tolerance : float
-        Limit on the cross-validated relative RMS error; a :class:`ValidityWarning`
-        is issued for every output above it.
+        Limit on the cross-validated relative RMS error of every output, recorded in
+        the surrogate's :meth:`SurrogateModel.validity`.
+    validity : {"record", "warn", "raise"}
+        What an output above ``tolerance`` does besides being recorded: nothing; a
+        :class:`~scaleweave.errors.ValidityWarning`; or a
+        :class:`~scaleweave.errors.ValidityError`
+        (:func:`~scaleweave.core.checks.apply_validity_policy`).
 
     Returns
     -------
@@ -142,6 +147,7 @@ def train_surrogate(model: Model, inputs: Mapping[str, Uncertain], *, n_train: i
     >>> sur.validity()[0].ok
     True
     """
+    check_policy(validity)
     known = {p.name: p for p in model.inputs}
     unknown = sorted(set(inputs) - set(known))
     if unknown:
@@ -185,12 +191,9 @@ def train_surrogate(model: Model, inputs: Mapping[str, Uncertain], *, n_train: i
                               f"outputs only")
     sur = PCESurrogate.fit(params, X, Y, order=order, cv_folds=cv_folds, seed=seed,
                            name=model.name)
-    for v in sur.validity(tolerance):
-        if not v.ok:
-            warnings.warn(f"surrogate {model.name!r}: {v.diagnostic} = {v.value:.3g} is above "
-                          f"the tolerance {v.limit:g}; raise the order or n_train",
-                          ValidityWarning, stacklevel=2)
-    return SurrogateModel(model=model, surrogate=sur, fixed=fixed, tolerance=tolerance)
+    out = SurrogateModel(model=model, surrogate=sur, fixed=fixed, tolerance=tolerance)
+    apply_validity_policy(out.validity(), validity)
+    return out
 
 
 def _check_dimension(model: Model, port: Port, dist: Uncertain) -> None:

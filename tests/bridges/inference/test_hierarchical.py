@@ -26,7 +26,7 @@ from scaleweave.bridges.inference.hierarchical import (
 from scaleweave.bridges.inference.mcmc_diagnostics import convergence
 from scaleweave.core.model import Port, model_from_function
 from scaleweave.core.study import Study
-from scaleweave.errors import ConfigError, ValidityWarning
+from scaleweave.errors import ConfigError, ValidityError, ValidityWarning
 
 Y = np.array([28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0])
 SIGMA = np.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])
@@ -97,17 +97,22 @@ def test_eight_schools_auto_is_non_centred_and_exact(auto_fit):
     assert all("non-centred" in v.bridge for v in auto_fit.validity())
 
 
-def test_centred_divergences_are_reported_not_hidden():
-    with pytest.warns(ValidityWarning, match="did not converge"):
+def test_centred_divergences_are_recorded_not_hidden():
+    # The default policy records: no warning, the failed diagnostics in fit.validity().
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         fit = fit_hierarchical(Y, SCHOOLS, design=Design.single("school", SCHOOLS),
                                sigma=SIGMA, priors=PRIORS, parameterisation="centred", seed=0,
-                               **NUTS)
+                               label="eight schools", **NUTS)
     assert fit.parameterisation["school"]["choice"] == "centred"
     assert fit.parameterisation["school"]["forced"]
     assert fit.diagnostics["divergences"] > 0
     assert not fit.converged
-    bad = {v.diagnostic for v in fit.validity() if not v.ok}
+    bad = {v.diagnostic: v for v in fit.validity() if not v.ok}
     assert "divergent transitions" in bad
+    div = bad["divergent transitions"]
+    assert div.bridge == "eight schools [school: centred]"
+    assert div.value == fit.diagnostics["divergences"] and div.limit == 0.0
     assert int(fit.idata.sample_stats["diverging"].sum()) == fit.diagnostics["divergences"]
 
 
@@ -249,13 +254,17 @@ def test_push_forward_evaluates_one_row_per_draw():
         push_forward(study, {"k": draws, "j": draws[:5]})
 
 
-def test_warning_can_be_silenced_and_result_kept():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fit = fit_hierarchical(Y, SCHOOLS, design=Design.single("school", SCHOOLS),
-                               sigma=SIGMA, priors=PRIORS, parameterisation="centred", seed=1,
-                               warn=False, **NUTS)
-    assert not fit.converged and fit.samples["mu"].shape == (4, 2000)
+def test_validity_policy_warns_or_raises_when_nuts_did_not_converge():
+    kw = {"design": Design.single("school", SCHOOLS), "sigma": SIGMA, "priors": PRIORS,
+          "parameterisation": "centred", "seed": 1, **NUTS}
+    with pytest.warns(ValidityWarning, match=r"eight schools \[school: centred\]': "
+                      "divergent transitions = .* above its limit 0"):
+        fit = fit_hierarchical(Y, SCHOOLS, label="eight schools", validity="warn", **kw)
+    assert not fit.converged and fit.samples["mu"].shape == (4, 2000)  # results kept
+    with pytest.raises(ValidityError, match="divergent transitions"):
+        fit_hierarchical(Y, SCHOOLS, validity="raise", **kw)
+    with pytest.raises(ConfigError, match="validity policy 'loud'"):
+        fit_hierarchical(Y, SCHOOLS, validity="loud", **kw)
 
 
 # -- counts and nesting (slow: each compiles its own sampler) ---------------------------------

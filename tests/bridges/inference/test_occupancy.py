@@ -9,9 +9,10 @@ from scipy.special import expit
 from scaleweave.bridges.inference.occupancy import (
     detection_loglik,
     fit_scale_selection,
+    make_sampler,
     simulate_detections,
 )
-from scaleweave.errors import ConfigError
+from scaleweave.errors import ConfigError, ValidityError, ValidityWarning
 
 
 @pytest.mark.parametrize("n_visits", [1, 3, 5])
@@ -103,3 +104,30 @@ def test_hierarchical_occupancy_recovers_gradient_and_mean_psi():
     assert fit.diagnostics["divergences"] == 0
     with pytest.raises(ConfigError, match="non-finite covariates at sites"):
         fit_occupancy(nest["y"], 4, covariates=np.full(nest["y"].size, np.nan))
+
+
+def test_too_short_a_run_is_recorded_warned_or_raised():
+    """40 draws cannot give the 200 effective draws of two chains: the bulk ESS fails,
+    recorded in validity() by default, a warning or an error as the policy says."""
+    y, cov, env = _survey(1, n_sites=30, n_species=2)
+    scales = np.array([1.0, 2.0, 3.0])
+    sampler = make_sampler(2, 20, 20)
+    fit = fit_scale_selection(y, 3, cov, scales, env, mcmc=sampler)
+    assert "min bulk ESS" in {v.diagnostic for v in fit.validity() if not v.ok}
+    with pytest.warns(ValidityWarning, match="'scale selection': min bulk ESS"):
+        fit_scale_selection(y, 3, cov, scales, env, mcmc=sampler, validity="warn")
+    with pytest.raises(ValidityError, match="min bulk ESS"):
+        fit_scale_selection(y, 3, cov, scales, env, mcmc=sampler, validity="raise")
+    with pytest.raises(ConfigError, match="validity policy"):
+        fit_scale_selection(y, 3, cov, scales, env, validity="loud")
+
+
+def test_occupancy_fit_takes_the_validity_policy():
+    from scaleweave.bridges.inference.occupancy import fit_occupancy
+    from scaleweave.cases.ecology_scaling.data import simulate_nested_occupancy
+
+    nest = simulate_nested_occupancy(np.random.default_rng(4), 10, 4, 4, 0.6, 0.3, 0.8, 0.5)
+    with pytest.raises(ConfigError, match="validity policy"):  # checked before sampling
+        fit_occupancy(nest["y"], 4, group=nest["plot"], validity="loud")
+    with pytest.warns(ValidityWarning, match="'occupancy': min bulk ESS"):
+        fit_occupancy(nest["y"], 4, group=nest["plot"], warmup=20, draws=20, validity="warn")

@@ -58,11 +58,21 @@ def test_model_ports_and_vectorized_batch():
     assert np.all(np.diff(batch["hop_rate"]) < 0)
 
 
-def test_validity_warning_below_three_kt():
-    with pytest.warns(ValidityWarning, match="Ea/kT"):
+def test_validity_below_three_kt():
+    # Recorded by default (no warning); the caller's policy may warn or raise.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         check = arrhenius_validity(0.05 * EV, 300.0)
     assert not check.ok and check.value == pytest.approx(1.934, rel=1e-3)
     assert check.as_dict()["sense"] == "ge"
+    assert (check.bridge, check.diagnostic) == ("arrhenius", "barrier over kT (Ea/kT)")
+    with pytest.warns(ValidityWarning, match=r"'arrhenius': barrier over kT \(Ea/kT\) = 1.934 "
+                                             "is below its limit 3"):
+        assert arrhenius_validity(0.05 * EV, 300.0, validity="warn") == check
+    with pytest.raises(ValidityError, match="Ea/kT"):
+        arrhenius_validity(0.05 * EV, 300.0, validity="raise")
+    with pytest.raises(ConfigError, match="validity policy"):
+        arrhenius_validity(0.05 * EV, 300.0, validity="loud")
     # The model itself does not warn; a study's validity policy decides.
     low = {"attempt_frequency": 1e13, "barrier": 0.05 * EV, "temperature": 300.0}
     with warnings.catch_warnings():
@@ -83,7 +93,7 @@ def test_validity_warning_below_three_kt():
     assert worst.value == pytest.approx(1.934, rel=1e-3) and worst.limit == 5.0
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert arrhenius_validity(0.25 * EV, 300.0).ok
+        assert arrhenius_validity(0.25 * EV, 300.0, validity="raise").ok
 
 
 @pytest.mark.parametrize("temperature", [-300.0, 0.0, float("nan")])

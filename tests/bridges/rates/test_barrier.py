@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -16,6 +17,9 @@ from ase.calculators.calculator import Calculator, all_changes
 
 from scaleweave.bridges.rates import barrier as bb
 from scaleweave.bridges.rates.barrier import (
+    NEB_MINIMUM_MODES,
+    NEB_RESIDUAL,
+    NEB_SADDLE_MODES,
     BarrierModel,
     HopPath,
     NEBSettings,
@@ -24,9 +28,16 @@ from scaleweave.bridges.rates.barrier import (
     make_calculator,
     neb_barrier,
     vineyard_prefactor,
+    vineyard_validity,
 )
 from scaleweave.core.study import Study
-from scaleweave.errors import ConfigError, MissingExtraError, ModelError
+from scaleweave.errors import (
+    ConfigError,
+    MissingExtraError,
+    ModelError,
+    ValidityError,
+    ValidityWarning,
+)
 from scaleweave.execution.cache import ModelCache, content_hash
 
 EV = 1.602176634e-19
@@ -85,7 +96,10 @@ def test_analytic_barrier_and_vineyard_prefactor(cosine_calculator) -> None:
     assert res.attempt_frequency == pytest.approx(nu, rel=1e-4)
     assert res.saddle.positions[0, 0] == pytest.approx(a / 2, abs=1e-6)
     assert res.path[-1] == pytest.approx(a, rel=1e-9)
-    assert all(v.ok for v in res.validity())
+    checks = res.validity()
+    assert [v.diagnostic for v in checks] == [NEB_RESIDUAL, NEB_SADDLE_MODES, NEB_MINIMUM_MODES]
+    assert all(v.ok for v in checks)
+    assert res.n_imaginary_initial == 0
 
 
 def test_vineyard_mode_count_and_formula() -> None:
@@ -95,6 +109,52 @@ def test_vineyard_mode_count_and_formula() -> None:
                               np.array([-1e12, 4e12, 4e12])) == pytest.approx(4e12)
     with pytest.raises(ConfigError, match="same number"):
         vineyard_prefactor(np.array([1e12, 2e12]), np.array([-1e12]))
+
+
+def test_vineyard_validity_is_returned_and_the_policy_decides() -> None:
+    # A minimum with an imaginary mode and a second-order saddle: Vineyard's formula
+    # does not apply; the prefactor uses magnitudes and the diagnostics say so.
+    fi, fs = np.array([-1e12, 2e12, 4e12]), np.array([-3e12, -1e12, 4e12])
+    assert [v.ok for v in vineyard_validity(np.array([2e12]), np.array([-1e12]))] == [True, True]
+    checks = vineyard_validity(fi, fs)
+    assert [(v.value, v.ok) for v in checks] == [(1.0, False), (1.0, False)]
+    assert "minimum" in checks[0].diagnostic and "saddle" in checks[1].diagnostic
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nu = vineyard_prefactor(fi, fs)  # "record": no warning
+    assert nu == pytest.approx(2e12)  # |-1e12| 2e12 4e12 / (|-1e12| 4e12)
+    with pytest.warns(ValidityWarning, match="Vineyard prefactor: imaginary modes at the "
+                                             "minimum"):
+        assert vineyard_prefactor(fi, fs, validity="warn") == nu
+    with pytest.raises(ValidityError, match="saddle beyond the first"):
+        vineyard_prefactor(fi, fs, validity="raise")
+
+
+def test_unstable_minimum_is_recorded_not_warned(cosine_calculator) -> None:
+    # k < 0: y and z are unstable everywhere, so the "minimum" has two imaginary modes
+    # and the saddle three; the NEB itself converges along x (no force in y, z).
+    hop, opts = _cosine_hop(), {"k": -5.0}
+    settings = NEBSettings(n_images=3, fmax=1e-3, interpolation="linear", vib_delta=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = neb_barrier(hop, cosine_calculator, settings, calculator_options=opts)
+    assert (res.n_imaginary, res.n_imaginary_initial) == (3, 2)
+    bad = {v.diagnostic: v.value for v in res.validity() if not v.ok}
+    assert bad == {NEB_SADDLE_MODES: 2.0, NEB_MINIMUM_MODES: 2.0}
+    with pytest.warns(ValidityWarning, match="imaginary modes at the initial minimum = 2"):
+        neb_barrier(hop, cosine_calculator, settings, calculator_options=opts,
+                    validity="warn")
+    with pytest.raises(ValidityError, match=r"\|imaginary modes at saddle - 1\| = 2"):
+        neb_barrier(hop, cosine_calculator, settings, calculator_options=opts,
+                    validity="raise")
+    # as a study model: the counts are outputs, the study collects the diagnostics
+    model = BarrierModel(path=hop, calculator=cosine_calculator, settings=settings,
+                         calculator_options=opts)
+    result = Study([model]).run()
+    assert {v.diagnostic: v.value for v in result.validity if not v.ok} == bad
+    assert result.si["barrier.minimum_imaginary_modes"] == 2.0
+    with pytest.raises(ValidityError, match="model 'barrier'"):
+        Study([model]).run(validity="raise")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from scaleweave.bridges.reduction.binding import (
     binding_rate,
     effective_infection_rate,
 )
-from scaleweave.errors import ValidityWarning
+from scaleweave.errors import ValidityError, ValidityWarning
 
 HOUR = 3600.0
 K_ON, K_OFF, K_ENTRY, CLEAR = 3.125e-5, 1.0, 1 / HOUR, 0.05 / HOUR
@@ -40,12 +40,14 @@ def test_bridge_reports_beta_and_epsilon_and_its_diagnostic():
     inputs = {"k_on": K_ON, "k_off": K_OFF, "k_entry": K_ENTRY, "clearance": CLEAR,
               "virions0": 3, "n_cells": 1600}
     out = m.evaluate(inputs)
-    beta, _, eps = effective_infection_rate(binding_network(3, 1600, K_ON, K_OFF, K_ENTRY,
-                                                            CLEAR))
+    beta, (own,), eps = effective_infection_rate(binding_network(3, 1600, K_ON, K_OFF,
+                                                                 K_ENTRY, CLEAR))
     assert (out["beta"], out["epsilon"]) == (beta, eps)
     (v,) = m.diagnose(out)
     assert (v.bridge, v.diagnostic, v.value, v.ok) == (
-        "qssa", "epsilon (fast B: fast/slow time scale ratio)", eps, True)
+        "qssa", "epsilon (fast B: fast/slow time scale ratio, about the reduced model's "
+        "relative error; >= 1: not fast at all)", eps, True)
+    assert v.diagnostic == own.diagnostic  # worded as the reduction's own entry
 
 
 def test_bridge_is_vectorized_over_samples():
@@ -68,5 +70,12 @@ def test_diagnostic_fails_when_binding_is_not_fast_and_the_model_does_not_warn()
         out = m.evaluate(slow)
     (v,) = m.diagnose(out)
     assert v.value > 0.1 and not v.ok
-    with pytest.warns(ValidityWarning, match="not fast"):
-        effective_infection_rate(binding_network(3, 1600, K_ON, 1e-3, K_ENTRY, CLEAR))
+    slow_net = binding_network(3, 1600, K_ON, 1e-3, K_ENTRY, CLEAR)
+    with warnings.catch_warnings():  # a direct call records by default
+        warnings.simplefilter("error", ValidityWarning)
+        beta, (w,), eps = effective_infection_rate(slow_net)
+    assert not w.ok and w.value == eps == v.value and w.diagnostic == v.diagnostic
+    with pytest.warns(ValidityWarning, match="model 'qssa': epsilon .*not fast at all"):
+        assert effective_infection_rate(slow_net, validity="warn")[0] == beta
+    with pytest.raises(ValidityError, match=r"is above its limit 0\.1"):
+        effective_infection_rate(slow_net, validity="raise")

@@ -1,4 +1,4 @@
-"""QSSA bridge: Michaelis-Menten error scaling, epsilon, effective network, warnings."""
+"""QSSA bridge: Michaelis-Menten error scaling, epsilon, effective network, validity."""
 
 import warnings
 
@@ -13,7 +13,7 @@ from scaleweave.engines.kinetics.reaction_network import (
     ReactionNetwork,
     solve_rate_equations,
 )
-from scaleweave.errors import ConfigError, ValidityWarning
+from scaleweave.errors import ConfigError, ValidityError, ValidityWarning
 
 S0, K1, KM1, K2 = 100, 1.0, 1.0, 1.0
 KM = (KM1 + K2) / K1
@@ -76,17 +76,28 @@ def test_effective_network_of_binding_intermediate():
         QSSAReduction(mm(1), ["E", "C"]).effective_network()
 
 
-def test_warning_when_species_are_not_fast():
-    # E0 = S0: epsilon = 100/102 ~ 1: the complex is not fast.
-    with pytest.warns(ValidityWarning, match=r"epsilon = 0\.98.*not fast enough"):
-        red = qssa_reduce(mm(100), ["E", "C"])
-    assert not red.validity()[0].ok
-    # S as "fast" species in a slow enzyme: not fast at all
-    with pytest.warns(ValidityWarning, match="are not fast"):
-        qssa_reduce(mm(1), ["S"])
+def test_diagnostic_fails_when_species_are_not_fast_and_the_policy_decides():
+    # E0 = S0: epsilon = 100/102 ~ 1: the complex is not fast. Recorded, not warned:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert qssa_reduce(mm(1), ["E", "C"]).validity()[0].ok
+        red = qssa_reduce(mm(100), ["E", "C"])
+    (v,) = red.validity()
+    assert (v.bridge, v.value, v.limit, v.sense, v.ok) == (
+        "qssa", pytest.approx(100 / 102), 0.1, "le", False)
+    assert v.diagnostic == ("epsilon (fast E, C: fast/slow time scale ratio, about the reduced "
+                            "model's relative error; >= 1: not fast at all)")
+    with pytest.warns(ValidityWarning, match=r"model 'qssa': epsilon \(fast E, C.* = 0\.9804 is "
+                      r"above its limit 0\.1"):
+        qssa_reduce(mm(100), ["E", "C"], validity="warn")
+    # S as "fast" species in a slow enzyme: not fast at all
+    with pytest.raises(ValidityError, match="not fast at all"):
+        qssa_reduce(mm(1), ["S"], validity="raise")
+    assert qssa_reduce(mm(1), ["S"]).epsilon >= 1
+    with pytest.raises(ConfigError, match="validity policy"):
+        qssa_reduce(mm(1), ["E", "C"], validity="quiet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert qssa_reduce(mm(1), ["E", "C"], validity="raise").validity()[0].ok
 
 
 def test_bad_input():

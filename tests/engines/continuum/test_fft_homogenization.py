@@ -34,7 +34,7 @@ from scaleweave.engines.continuum.fft_homogenization import (
     transversely_isotropic_stiffness,
 )
 from scaleweave.engines.geometry import microstructure as ms
-from scaleweave.errors import ConfigError, ValidityWarning
+from scaleweave.errors import ConfigError, ValidityError, ValidityWarning
 
 SCHEMES = ["basic", "cg"]
 
@@ -153,15 +153,32 @@ def test_accelerated_scheme_with_trigonometric_green_operator():
     assert its["basic"] >= 5 * its["cg"]
 
 
-def test_residual_history_and_validity_warning():
+def test_residual_history_and_validity_policy():
     micro = ms.checkerboard((32, 32))
-    with pytest.warns(ValidityWarning, match="did not converge"):
+    with warnings.catch_warnings():  # recorded by default, never warned
+        warnings.simplefilter("error")
         r = effective_conductivity(micro, [1.0, 100.0], scheme="basic", maxiter=3)
     assert r.iterations == (3, 3) and len(r.residuals[0]) == 4
-    assert not r.converged and r.validity[0].value > r.tolerance
+    (v,) = r.validity
+    assert not r.converged and not v.ok and v.value > r.tolerance == v.limit
+    assert v.value == max(h[-1] for h in r.residuals)
+    assert v.bridge == "fft_homogenization" and "did not converge" in v.diagnostic
+    assert "raise maxiter or use scheme='cg'" in v.diagnostic
+    with pytest.warns(ValidityWarning, match="did not converge.*is above its limit 1e-08"):
+        effective_conductivity(micro, [1.0, 100.0], scheme="basic", maxiter=3,
+                               validity="warn")
+    with pytest.raises(ValidityError, match="model 'fft_homogenization': flux equilibrium"):
+        effective_conductivity(micro, [1.0, 100.0], scheme="basic", maxiter=3,
+                               validity="raise")
+    with pytest.raises(ValidityError, match="stress equilibrium residual"):
+        effective_elasticity(micro, [1.0, 100.0], [1.0, 100.0], scheme="basic", maxiter=2,
+                             validity="raise")
+    with pytest.raises(ConfigError, match="validity policy 'loud'"):
+        effective_conductivity(micro, [1.0, 100.0], validity="loud")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = effective_conductivity(micro, [1.0, 100.0])
+        r = effective_conductivity(micro, [1.0, 100.0], validity="raise")
+    assert r.converged
     assert r.residuals[0][-1] <= 1e-8 < r.residuals[0][0]
     assert r.fields.shape == (2, 2, 32, 32) and r.fluxes.shape == (2, 2, 32, 32)
 
@@ -374,11 +391,39 @@ def test_alternating_anisotropic_tracks_are_square_symmetric():
     assert e[0, 0] < 0.5 * (-4e-3 - 1e-3)
 
 
-def test_rve_size_validity_warns_for_small_cells_and_coarse_grids():
-    with pytest.warns(ValidityWarning, match="enlarge the RVE"):
+def test_rve_size_validity_flags_small_cells_and_coarse_grids():
+    with warnings.catch_warnings():  # recorded by default, never warned
+        warnings.simplefilter("error")
         v = rve_size_validity(0.6, 1 / 64)  # a 0.3-radius inclusion in a unit cell
     assert [x.ok for x in v] == [False, True]
-    with pytest.warns(ValidityWarning, match="refine the grid"):
-        v = rve_size_validity(0.05, 1 / 32)
+    assert "enlarge the RVE" in v[0].diagnostic and "refine the grid" in v[1].diagnostic
+    assert (v[0].value, v[0].limit, v[0].sense) == (pytest.approx(1 / 0.6), 4.0, "ge")
+    with pytest.warns(ValidityWarning, match=r"enlarge the RVE\) = 1\.667 is below its limit 4"):
+        rve_size_validity(0.6, 1 / 64, validity="warn")
+    v = rve_size_validity(0.05, 1 / 32)
     assert [x.ok for x in v] == [True, False]
+    assert v[1].value == pytest.approx(1.6)
+    with pytest.raises(ValidityError, match="refine the grid"):
+        rve_size_validity(0.05, 1 / 32, validity="raise")
     assert property_change(2.0, 2.1, 0.01, "C11").ok is False
+
+
+def test_split_modules_are_re_exported_from_the_engine_front():
+    from scaleweave.engines.continuum import (
+        fft_conductivity,
+        fft_elasticity,
+        fft_green,
+        fft_homogenization,
+        fft_solver,
+        rve_validity,
+    )
+    from scaleweave.materials import tensors
+
+    homes = {"effective_conductivity": fft_conductivity, "effective_elasticity": fft_elasticity,
+             "check_stiffness": fft_elasticity, "frequency_vectors": fft_green,
+             "HomogenizationResult": fft_solver, "rve_size_validity": rve_validity,
+             "property_change": rve_validity}
+    for name in [*homes, *fft_homogenization.__all__]:
+        home = homes.get(name, tensors)
+        assert name in home.__all__
+        assert getattr(fft_homogenization, name) is getattr(home, name), name

@@ -205,7 +205,7 @@ class ScanTrackLayer:
         from scaleweave.engines.continuum.fft_homogenization import rve_size_validity
 
         return rve_size_validity(self.track_width, self.track_width / self.voxels_per_track,
-                                 self.cell_size, min_features=2.0, warn=False)
+                                 self.cell_size, min_features=2.0)
 
     def geometry(self, porosity: float, rng: np.random.Generator, *,
                  voxels: int | None = None, tracks: int | None = None) -> ScanTrackRVE:

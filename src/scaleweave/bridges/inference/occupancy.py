@@ -15,6 +15,10 @@ summed out of the likelihood, so NUTS samples only continuous parameters, and it
 posterior weight is recovered per draw (Rao-Blackwellised):
 ``P(s | data) = E_theta[ softmax_s(log pi_s + log L_s(theta)) ]``.
 
+Every fit returns its NUTS convergence diagnostics as validity entries
+(``fit.validity()``); the caller's ``validity`` policy decides whether a failed one is
+only recorded, warned or raised.
+
 Needs the ``bayes`` extra (NumPyro, JAX, ArviZ).
 """
 
@@ -27,7 +31,7 @@ import numpy as np
 
 from scaleweave._optional import import_jax, require_optional
 from scaleweave.bridges.inference.mcmc_diagnostics import convergence, convergence_validity
-from scaleweave.core.checks import Validity
+from scaleweave.core.checks import Validity, apply_validity_policy, check_policy
 from scaleweave.errors import ConfigError
 
 __all__ = [
@@ -159,7 +163,8 @@ def fit_scale_selection(y: np.ndarray, n_visits: int, covariate_by_scale: np.nda
                         scales: np.ndarray, env: np.ndarray | None = None, *,
                         prior: np.ndarray | None = None, chains: int = 2, warmup: int = 500,
                         draws: int = 500, seed: int = 0, mcmc: Any = None,
-                        keep_idata: bool = False) -> ScaleSelectionFit:
+                        keep_idata: bool = False, validity: str = "record"
+                        ) -> ScaleSelectionFit:
     """Fit the community occupancy model with the covariate's scale as a latent variable.
 
     Parameters
@@ -185,11 +190,17 @@ def fit_scale_selection(y: np.ndarray, n_visits: int, covariate_by_scale: np.nda
         compiles once for a batch of replicate fits.
     keep_idata : bool
         Attach an ArviZ InferenceData.
+    validity : {"record", "warn", "raise"}
+        What a failed convergence diagnostic of :meth:`ScaleSelectionFit.validity` does: only
+        recorded there (the default; the results are kept); also a
+        :class:`~scaleweave.errors.ValidityWarning`; or a
+        :class:`~scaleweave.errors.ValidityError`.
 
     Returns
     -------
     ScaleSelectionFit
     """
+    check_policy(validity)
     _require_numpyro()
     import arviz as az
     import jax
@@ -238,9 +249,11 @@ def fit_scale_selection(y: np.ndarray, n_visits: int, covariate_by_scale: np.nda
     diagnostics = convergence(community, mcmc.get_extra_fields()["diverging"])
     idata = az.from_numpyro(mcmc) if keep_idata else None
     pooled = {k: v.reshape(-1) for k, v in community.items()}
-    return ScaleSelectionFit(scales=scales, weights=weights,
-                             selected=float(scales[int(np.argmax(weights))]),
-                             samples=pooled, diagnostics=diagnostics, idata=idata)
+    fit = ScaleSelectionFit(scales=scales, weights=weights,
+                            selected=float(scales[int(np.argmax(weights))]),
+                            samples=pooled, diagnostics=diagnostics, idata=idata)
+    apply_validity_policy(fit.validity(), validity)
+    return fit
 
 
 def make_sampler(chains: int = 2, warmup: int = 500, draws: int = 500) -> Any:
@@ -305,7 +318,7 @@ def _occupancy_model(y, n_visits, x, group, n_groups):  # pragma: no cover - tra
 
 def fit_occupancy(y: np.ndarray, n_visits: int, *, covariates: np.ndarray | None = None,
                   group: np.ndarray | None = None, chains: int = 2, warmup: int = 500,
-                  draws: int = 500, seed: int = 0) -> OccupancyFit:
+                  draws: int = 500, seed: int = 0, validity: str = "record") -> OccupancyFit:
     """Fit a single-species occupancy model with detection (MacKenzie et al. 2002) by NUTS.
 
     ``logit psi_i = mu + x_i . beta + sd u_g(i)`` with site groups (plots) partially
@@ -323,11 +336,17 @@ def fit_occupancy(y: np.ndarray, n_visits: int, *, covariates: np.ndarray | None
         Group index ``0 .. G-1`` of each site.
     chains, warmup, draws, seed
         NUTS settings.
+    validity : {"record", "warn", "raise"}
+        What a failed convergence diagnostic of :meth:`OccupancyFit.validity` does: only
+        recorded there (the default; the results are kept); also a
+        :class:`~scaleweave.errors.ValidityWarning`; or a
+        :class:`~scaleweave.errors.ValidityError`.
 
     Returns
     -------
     OccupancyFit
     """
+    check_policy(validity)
     _require_numpyro()
     import jax
     import jax.numpy as jnp
@@ -353,4 +372,6 @@ def fit_occupancy(y: np.ndarray, n_visits: int, *, covariates: np.ndarray | None
     scalars = [k for k in ("mu_psi", "beta", "sd_group", "logit_p") if k in grouped]
     diagnostics = convergence(grouped, mcmc.get_extra_fields()["diverging"], scalars)
     pooled = {k: v.reshape(-1, *v.shape[2:]) for k, v in grouped.items()}
-    return OccupancyFit(samples=pooled, diagnostics=diagnostics)
+    fit = OccupancyFit(samples=pooled, diagnostics=diagnostics)
+    apply_validity_policy(fit.validity(), validity)
+    return fit

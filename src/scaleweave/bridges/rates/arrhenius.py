@@ -10,7 +10,11 @@ Validity
 Transition-state theory and the Markov (rare-event) assumption of kMC need the
 barrier well above the thermal energy: the system must thermalise in its basin
 between hops. The diagnostic is ``Ea / (kB T)``; below 3 (a hop every ~20 attempts)
-the bridge emits a :class:`~scaleweave.errors.ValidityWarning`.
+hops are not rare events, so transition-state rates and kinetic Monte Carlo are not
+reliable. :class:`ArrheniusModel` declares it (a study collects it into its result)
+and :func:`arrhenius_validity` returns it; neither warns by itself: the study's or
+the function's ``validity`` policy decides
+(:func:`~scaleweave.core.checks.apply_validity_policy`).
 
 Examples
 --------
@@ -22,17 +26,16 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 import pint
 
-from scaleweave.core.checks import Validity
+from scaleweave.core.checks import Validity, apply_validity_policy
 from scaleweave.core.constants import BOLTZMANN
 from scaleweave.core.model import Bridge, Diagnostic, Port
 from scaleweave.core.units import parse_quantity, to_si
-from scaleweave.errors import ConfigError, ValidityWarning
+from scaleweave.errors import ConfigError
 
 __all__ = [
     "MIN_BARRIER_OVER_KT",
@@ -128,8 +131,8 @@ def arrhenius_rate(attempt_frequency: Any, barrier: Any, temperature: Any
 
 
 def arrhenius_validity(barrier: Any, temperature: Any, *, limit: float = MIN_BARRIER_OVER_KT,
-                       warn: bool = True) -> Validity:
-    """The bridge's validity diagnostic ``Ea/kT >= limit``, warning when it fails.
+                       validity: str = "record") -> Validity:
+    """The bridge's validity diagnostic ``Ea/kT >= limit``.
 
     Parameters
     ----------
@@ -137,21 +140,36 @@ def arrhenius_validity(barrier: Any, temperature: Any, *, limit: float = MIN_BAR
         As in :func:`arrhenius_rate`; for arrays the smallest ratio is reported.
     limit : float
         Smallest acceptable ``Ea / kT`` (default 3).
-    warn : bool
-        Emit a :class:`ValidityWarning` when the diagnostic fails.
+    validity : {"record", "warn", "raise"}
+        What a failed diagnostic does
+        (:func:`~scaleweave.core.checks.apply_validity_policy`): only returned (the
+        default), also a :class:`~scaleweave.errors.ValidityWarning`, or a
+        :class:`~scaleweave.errors.ValidityError`.
+
+    Returns
+    -------
+    Validity
+        ``"barrier over kT (Ea/kT)"`` against ``limit`` (``sense="ge"``). When it
+        fails, hops are not rare events, so transition-state rates and kinetic Monte
+        Carlo are not reliable there.
+
+    Raises
+    ------
+    ConfigError
+        Non-positive temperature or a non-finite input.
+    ValidityError
+        With ``validity="raise"``, when ``Ea/kT < limit``.
 
     Examples
     --------
     >>> arrhenius_validity("0.25 eV", "300 K").ok
     True
+    >>> arrhenius_validity("0.05 eV", "300 K").ok
+    False
     """
     ratio = float(np.min(barrier_over_kt(barrier, temperature)))
     check = Validity("arrhenius", "barrier over kT (Ea/kT)", ratio, limit, sense="ge")
-    if warn and not check.ok:
-        warnings.warn(
-            f"Arrhenius bridge: Ea/kT = {ratio:.3g} is below {limit:g}; hops are not rare "
-            f"events, so transition-state rates and kinetic Monte Carlo are not reliable here",
-            ValidityWarning, stacklevel=2)
+    apply_validity_policy([check], validity, stacklevel=2)
     return check
 
 

@@ -15,7 +15,10 @@ infection cycle hours, so the bound complex ``B`` is slaved
 and the validity diagnostic (Segel & Slemrod 1989, SIAM Rev. 31, 446) is
 ``epsilon = (k_on N + c) / (k_off + k_entry)`` for ``N`` susceptible cells (the
 larger of that and ``k_on V0 / (k_off + k_entry)`` when the virions outnumber the
-cells). Units: copy numbers; rate constants in 1/s.
+cells). The diagnostic is reported, not warned: the bridge declares it
+(:class:`BindingQSSAModel`, for its study's policy) and :func:`effective_infection_rate`
+returns it, with a ``validity`` policy for direct calls. Units: copy numbers; rate
+constants in 1/s.
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ from typing import Any
 
 import numpy as np
 
-from scaleweave.core.checks import Validity
+from scaleweave.core.checks import Validity, apply_validity_policy, check_policy
 from scaleweave.core.model import Bridge, Diagnostic, Port
 from scaleweave.engines.kinetics.reaction_network import Reaction, ReactionNetwork
 
 __all__ = ["BindingQSSAModel", "binding_network", "binding_rate", "effective_infection_rate"]
 
 #: The diagnostic's name (as :meth:`QSSAReduction.validity` words it for fast ``B``).
-_EPSILON = "epsilon (fast B: fast/slow time scale ratio)"
+_EPSILON = ("epsilon (fast B: fast/slow time scale ratio, about the reduced model's relative "
+            "error; >= 1: not fast at all)")
 
 
 def binding_network(v0: int, n_cells: int, k_on: float, k_off: float, k_entry: float,
@@ -84,7 +88,7 @@ def binding_rate(k_on: Any, k_off: Any, k_entry: Any) -> Any:
 
 
 def effective_infection_rate(net: ReactionNetwork, eps_max: float = 0.1, *,
-                             warn: bool = True) -> tuple[float, list[Validity], float]:
+                             validity: str = "record") -> tuple[float, list[Validity], float]:
     """``beta`` of ``V + S -> E`` (1/s per virion per susceptible cell) by QSSA of ``B``.
 
     Parameters
@@ -93,25 +97,30 @@ def effective_infection_rate(net: ReactionNetwork, eps_max: float = 0.1, *,
         A :func:`binding_network`.
     eps_max : float
         Largest epsilon for which the reduction counts as valid.
-    warn : bool
-        Issue a :class:`~scaleweave.errors.ValidityWarning` when epsilon exceeds
-        ``eps_max`` (a model leaves that to its study's policy).
+    validity : {"record", "warn", "raise"}
+        What ``epsilon > eps_max`` does besides being returned: nothing; a
+        :class:`~scaleweave.errors.ValidityWarning`; or a
+        :class:`~scaleweave.errors.ValidityError`
+        (:func:`~scaleweave.core.checks.apply_validity_policy`).
 
     Returns
     -------
     beta : float
     validity : list of Validity
+        The QSSA epsilon against ``eps_max``
+        (:meth:`~scaleweave.bridges.reduction.qssa.QSSAReduction.validity`).
     epsilon : float
     """
     from scaleweave.bridges.reduction.qssa import QSSAReduction
 
+    check_policy(validity)
     red = QSSAReduction(net, ["B"], eps_max=eps_max)
-    if warn:
-        red.warn_if_invalid()
+    checks = red.validity()
+    apply_validity_policy(checks, validity)
     eff = red.effective_network()
     beta = sum(r.rate for r in eff.reactions
                if dict(r.reactants) == {"V": 1, "S": 1} and r.products.get("E", 0) == 1)
-    return float(beta), red.validity(), red.epsilon
+    return float(beta), checks, red.epsilon
 
 
 class BindingQSSAModel(Bridge):
@@ -165,7 +174,7 @@ class BindingQSSAModel(Bridge):
         for i in np.ndindex(args[0].shape):  # samples, not events: one reduction each
             v0, n, k_on, k_off, k_entry, clearance = (float(a[i]) for a in args)
             net = binding_network(round(v0), round(n), k_on, k_off, k_entry, clearance)
-            beta[i], _, eps[i] = effective_infection_rate(net, self.eps_max, warn=False)
+            beta[i], _, eps[i] = effective_infection_rate(net, self.eps_max)
         if beta.ndim == 0:
             return {"beta": float(beta), "epsilon": float(eps)}
         return {"beta": beta, "epsilon": eps}

@@ -20,9 +20,11 @@ relative change of the slow species during the fast transient,
 
 with ``t_F = 1 / min |lambda|`` over the non-zero eigenvalues of the fast block's
 Jacobian at the initial state. For Michaelis-Menten with fast enzyme and complex this
-is exactly Segel & Slemrod's ``E0 / (S0 + Km)``. A :class:`~scaleweave.errors.ValidityWarning`
-is issued when ``epsilon > eps_max``; ``epsilon >= 1`` means the named species are not
-fast at all.
+is exactly Segel & Slemrod's ``E0 / (S0 + Km)``, and about the reduced model's
+relative error. It is reported, not warned (:meth:`QSSAReduction.validity`: valid while
+``epsilon <= eps_max``; above it the species are not fast enough, and ``epsilon >= 1``
+means they are not fast at all); :func:`qssa_reduce`'s ``validity`` policy decides
+whether a failure also warns or raises.
 
 Units: copy numbers (or any consistent amount) and rate constants in 1/s, as in
 the network; times in s.
@@ -30,20 +32,19 @@ the network; times in s.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.linalg import null_space
 
-from scaleweave.core.checks import Validity
+from scaleweave.core.checks import Validity, apply_validity_policy, check_policy
 from scaleweave.engines.kinetics.reaction_network import (
     ReactionNetwork,
     rate_equations,
     rate_jacobian,
 )
-from scaleweave.errors import ConfigError, ModelError, ValidityWarning
+from scaleweave.errors import ConfigError, ModelError
 
 __all__ = ["QSSAReduction", "michaelis_menten_epsilon", "qssa_reduce"]
 
@@ -126,19 +127,27 @@ class QSSAReduction:
         return t_fast * rate, t_fast
 
     def validity(self) -> list[Validity]:
-        """``[Validity("qssa", "epsilon ...", epsilon, eps_max)]``."""
-        return [Validity("qssa", f"epsilon (fast {', '.join(self.fast)}: fast/slow time "
-                                 f"scale ratio)", self.epsilon, self.eps_max, "le")]
+        """The validity diagnostic: ``epsilon <= eps_max``, naming the fast species.
 
-    def warn_if_invalid(self) -> None:
-        """Issue a :class:`ValidityWarning` naming the species when epsilon is not small."""
-        if self.epsilon <= self.eps_max:
-            return
-        what = ("are not fast: their time scale is not shorter than the slow dynamics"
-                if self.epsilon >= 1 else "are not fast enough")
-        warnings.warn(f"QSSA for species {list(self.fast)}: epsilon = {self.epsilon:.3g} > "
-                      f"{self.eps_max:g}; these species {what}, so the reduced model's "
-                      f"error is about epsilon", ValidityWarning, stacklevel=3)
+        Above ``eps_max`` the fast species are not fast enough and the reduced model's
+        relative error is about epsilon; at ``epsilon >= 1`` they are not fast at all
+        (their time scale is not shorter than the slow dynamics). The entry's name says
+        what the value means (about the relative error; ``>= 1``: not fast at all).
+
+        Examples
+        --------
+        >>> from scaleweave.engines.kinetics.reaction_network import Reaction, ReactionNetwork
+        >>> net = ReactionNetwork({"S": 100, "E": 1, "C": 0, "P": 0}, [
+        ...     Reaction({"E": 1, "S": 1}, {"C": 1}, 1.0),
+        ...     Reaction({"C": 1}, {"E": 1, "S": 1}, 1.0),
+        ...     Reaction({"C": 1}, {"E": 1, "P": 1}, 1.0)])
+        >>> (v,) = QSSAReduction(net, ["E", "C"]).validity()
+        >>> v.diagnostic.split(":")[0], v.ok
+        ('epsilon (fast E, C', True)
+        """
+        return [Validity("qssa", f"epsilon (fast {', '.join(self.fast)}: fast/slow time "
+                                 f"scale ratio, about the reduced model's relative error; "
+                                 f">= 1: not fast at all)", self.epsilon, self.eps_max, "le")]
 
     # ---------------------------------------------------------------- algebra
     def _residual(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -284,8 +293,22 @@ class QSSAReduction:
 
 
 def qssa_reduce(net: ReactionNetwork, fast: Sequence[str], *, y0: np.ndarray | None = None,
-                eps_max: float = 0.1) -> QSSAReduction:
-    """Build the QSSA-reduced model and warn (:class:`ValidityWarning`) if epsilon is large.
+                eps_max: float = 0.1, validity: str = "record") -> QSSAReduction:
+    """Build the QSSA-reduced model; its epsilon diagnostic is :meth:`QSSAReduction.validity`.
+
+    Parameters
+    ----------
+    net, fast, y0, eps_max
+        As in :class:`QSSAReduction`.
+    validity : {"record", "warn", "raise"}
+        What ``epsilon > eps_max`` does besides being recorded in ``validity()``:
+        nothing; a :class:`~scaleweave.errors.ValidityWarning`; or a
+        :class:`~scaleweave.errors.ValidityError`
+        (:func:`~scaleweave.core.checks.apply_validity_policy`).
+
+    Returns
+    -------
+    QSSAReduction
 
     Examples
     --------
@@ -299,6 +322,7 @@ def qssa_reduce(net: ReactionNetwork, fast: Sequence[str], *, y0: np.ndarray | N
     >>> round(red.epsilon, 6) == round(michaelis_menten_epsilon(1, 100, 2.0), 6)
     True
     """
+    check_policy(validity)
     red = QSSAReduction(net, fast, y0=y0, eps_max=eps_max)
-    red.warn_if_invalid()
+    apply_validity_policy(red.validity(), validity)
     return red

@@ -99,10 +99,11 @@ References (``references.py``)
   within 3 standard errors. The tracer in strictly 1D channels is single-file
   (sub-diffusive, Harris 1965): it is plotted, not checked.
 
-Validity: NEB residual force, exactly one imaginary mode at the saddle, ``Ea/kT >= 3``
-over the samples (at the run temperature, and up to ``t_max``), linear response of
-the drift run (``qEa/kT <= 0.1``), drift-route vs Nernst-Einstein conductivity
-within 3 combined standard errors, electrolyte depletion of the cell.
+Validity: NEB residual force, exactly one imaginary mode at the saddle and none at
+the initial minimum, ``Ea/kT >= 3`` over the samples (at the run temperature, and up
+to ``t_max``), linear response of the drift run (``qEa/kT <= 0.1``), drift-route vs
+Nernst-Einstein conductivity within 3 combined standard errors, electrolyte
+depletion of the cell and every discharge ending at a voltage cut-off.
 """
 
 from __future__ import annotations

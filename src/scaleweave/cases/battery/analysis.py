@@ -209,7 +209,7 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
     else:
         ea_s, nu_s = np.array([ea * _EV]), np.array([nu0])
     t_hi = max(float(p["t_max"]), temp)
-    v = arrhenius_validity(float(np.min(ea_s / _EV)) * _EV, t_hi, warn=False)
+    v = arrhenius_validity(float(np.min(ea_s / _EV)) * _EV, t_hi)
     validity.append(Validity(v.bridge, f"barrier over kT (Ea/kT), lowest sampled barrier at "
                              f"{t_hi:g} K (the Arrhenius plot's top)", v.value, v.limit,
                              v.sense))

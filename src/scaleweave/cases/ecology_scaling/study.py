@@ -116,7 +116,7 @@ def scaling(p: ParameterValues, ctx: RunContext) -> tuple[dict[str, Output], dic
         likelihood="poisson", covariates=np.column_stack([sim["x"][rows_plot], log_a]),
         priors={"mu": "normal(0, 5)", "tau": "halfnormal(1)", "beta": "normal(0, 2)"},
         chains=int(p["chains"]), warmup=int(p["warmup"]), draws=int(p["draws"]),
-        seed=ctx.seed + 13, label="species-area fit (plots partially pooled)", warn=False)
+        seed=ctx.seed + 13, label="species-area fit (plots partially pooled)")
     beta = fit.draws("beta")
     z_draws, b_draws = beta[:, 1], beta[:, 0]
     z_mean, b_mean = float(z_draws.mean()), float(b_draws.mean())

@@ -103,12 +103,10 @@ def eight_schools(p: ParameterValues, ctx: RunContext, nuts: dict[str, int]) -> 
     design = Design.single("school", SCHOOLS)
     auto = fit_hierarchical(y, SCHOOLS, design=design, sigma=s, priors=priors,
                             parameterisation=p["parameterisation"], seed=ctx.seed,
-                            label=f"eight schools ({p['parameterisation']} choice)", warn=False,
-                            **nuts)
+                            label=f"eight schools ({p['parameterisation']} choice)", **nuts)
     centred = fit_hierarchical(y, SCHOOLS, design=design, sigma=s, priors=priors,
                                parameterisation="centred", seed=ctx.seed,
-                               label="eight schools, centred (shown for comparison)",
-                               warn=False, **nuts)
+                               label="eight schools, centred (shown for comparison)", **nuts)
     exact = exact_posterior(p["mu_prior_loc"], p["mu_prior_scale"], p["tau_prior_scale"])
     cp_mean, cp_sd = complete_pooling(y, s)
     choice = auto.parameterisation["school"]["choice"]
@@ -178,7 +176,7 @@ def gene_activity(p: ParameterValues, ctx: RunContext, nuts: dict[str, int],
     fits = {pooling: fit_hierarchical(
         data["y"], data["tissue"], design=design, likelihood="poisson", exposure=exposure,
         priors=priors, pooling=pooling, seed=ctx.seed + 1,
-        label=f"gene activity ({pooling} pooling)", warn=False, **nuts) for pooling in POOLINGS}
+        label=f"gene activity ({pooling} pooling)", **nuts) for pooling in POOLINGS}
     truth = np.log(data["k_true"])
     idx = np.array([tissues.index(t) for t in data["tissue_test"]])
     lpd, rmse, means, pushed = {}, {}, {}, {}
