@@ -205,3 +205,16 @@ def test_list_reads_the_summary_each_case_declares():
     # `list` parses the declarations (no import); the line is the class's own summary.
     for name, (_, line) in cases_module.available_cases().items():
         assert line == cases_module.load_case(name).summary and line
+
+
+def test_status_line_counts_validity_failures_but_not_counter_examples(tmp_path):
+    from scaleweave.cli import _status_line
+
+    summary = {"case": "c", "runtime_s": 1.0, "references": [{"passed": True}],
+               "validity": [{"ok": False}, {"ok": False, "counterexample": True},
+                            {"ok": True}]}
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    line = _status_line(tmp_path)
+    assert "ok - 1/1 reference checks passed" in line
+    assert "1 validity diagnostics outside limits" in line
+    assert "1 deliberate counter-examples" in line

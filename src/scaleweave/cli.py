@@ -176,9 +176,11 @@ def _status_line(folder: Path) -> str:
     s = json.loads((folder / "summary.json").read_text())
     refs = s["references"]
     n_ok = sum(r["passed"] for r in refs)
-    bad_validity = sum(not v["ok"] for v in s["validity"])
+    bad_validity = sum(not v["ok"] and not v.get("counterexample") for v in s["validity"])
+    shown = sum(bool(v.get("counterexample")) for v in s["validity"])
     flag = "ok" if n_ok == len(refs) else "FAILED"
     extra = f", {bad_validity} validity diagnostics outside limits" if bad_validity else ""
+    extra += f", {shown} deliberate counter-examples" if shown else ""
     return (f"{s['case']}: {flag} - {n_ok}/{len(refs)} reference checks passed{extra} "
             f"({s['runtime_s']:.1f} s) -> {folder}")
 

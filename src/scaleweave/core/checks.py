@@ -101,11 +101,16 @@ class Validity:
         The diagnostic and its limit.
     sense : {"le", "ge"}
         ``le``: valid while ``value <= limit``; ``ge``: while ``value >= limit``.
+    counterexample : bool
+        A deliberate counter-example (a method run where it is known to fail, to
+        show the failure): reported as it is, never counted as a failure.
 
     Examples
     --------
     >>> Validity("qssa", "epsilon", 0.01, 0.1).ok
     True
+    >>> Validity("centred form", "divergences", 12, 0, counterexample=True).counts
+    False
     """
 
     bridge: str
@@ -113,6 +118,13 @@ class Validity:
     value: float
     limit: float
     sense: Literal["le", "ge"] = "le"
+    counterexample: bool = False
+
+    @property
+    def counts(self) -> bool:
+        """Whether this entry is a failure that counts (outside its limit, not a
+        deliberate counter-example)."""
+        return not self.ok and not self.counterexample
 
     @property
     def ok(self) -> bool:
@@ -125,7 +137,8 @@ class Validity:
     def as_dict(self) -> dict:
         """The ``summary.json`` entry."""
         return {"bridge": self.bridge, "diagnostic": self.diagnostic, "value": _finite(self.value),
-                "limit": float(self.limit), "ok": self.ok, "sense": self.sense}
+                "limit": float(self.limit), "ok": self.ok, "sense": self.sense,
+                "counterexample": self.counterexample}
 
 
 @dataclass(frozen=True)

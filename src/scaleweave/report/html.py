@@ -212,7 +212,9 @@ def _validity_html(validity: list[dict[str, Any]]) -> str:
             _e(d["diagnostic"]),
             _num(d["value"]),
             _num(d["limit"]),
-            _badge("good", "OK") if d["ok"] else _badge("bad", "OUTSIDE"),
+            (_badge("good", "OK") if d["ok"] else
+             _badge("neutral", "COUNTER-EXAMPLE") if d.get("counterexample") else
+             _badge("bad", "OUTSIDE")),
         ]
         for d in validity
     ]
