@@ -90,3 +90,24 @@ def test_sobol_closed_scale_index_is_one_minus_other_scale():
     ex = ishigami_exact(7.0, 0.1)
     assert ex["S1_atom"] + ex["S1_meso"] == pytest.approx(1.0)
     assert math.isclose(ex["S1_x1"], 0.3139, abs_tol=1e-4)
+
+
+def test_plain_monte_carlo_tolerances_follow_the_run_error(tmp_path):
+    # Plain MC at small sizes: the fixed tolerances of old (1% on the variance, 0.02 on
+    # Sobol' indices, 1e-3 on P(X > t)) failed this correct run; tolerances are now
+    # multiples of this run's own standard errors.
+    summary, _ = _run(tmp_path, "method=mc", "n_samples=4096", "n_base=1024", "n_inner=4096",
+                      "coverage_repeats=0")
+    refs, out = _refs(summary), summary["outputs"]
+    assert all(r["passed"] for r in summary["references"]), summary["references"]
+    assert refs["Ishigami variance"]["tolerance"] == pytest.approx(
+        4 * out["ishigami_variance"]["error"])
+    assert refs["Ishigami S1_x1"]["tolerance"] == pytest.approx(3 * out["S1_x1"]["error"])
+    p_lo = out["P_exceed_lower"]["value"]
+    assert refs["P(X > t) lower bound"]["tolerance"] == pytest.approx(
+        3 * math.sqrt(p_lo * (1 - p_lo) / 4096))
+    # The old fixed tolerances would have failed at least one of these.
+    assert (abs(refs["Ishigami variance"]["value"] - refs["Ishigami variance"]["expected"])
+            > 0.01 * refs["Ishigami variance"]["expected"]
+            or abs(refs["P(X > t) lower bound"]["value"] - refs["P(X > t) lower bound"]["expected"])
+            > 1e-3)

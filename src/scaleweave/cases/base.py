@@ -50,6 +50,7 @@ import importlib
 import importlib.util
 import json
 import math
+import statistics
 import sys
 import time
 from collections.abc import Mapping
@@ -340,6 +341,8 @@ def sobol_outputs(sobol: SobolResult, label: str = "sobol"
     """
     out: dict[str, Output] = {}
     withheld: dict[str, float] = {}
+    # The bootstrap half-width over its normal quantile: the index's standard error.
+    z = statistics.NormalDist().inv_cdf(0.5 + sobol.conf_level / 2)
     for o in sobol.outputs:
         suffix = "" if len(sobol.outputs) == 1 else f"_{o}"
         tables = [("", sobol.parameters, sobol.by_parameter[o], "")]
@@ -357,7 +360,7 @@ def sobol_outputs(sobol: SobolResult, label: str = "sobol"
                         withheld[key] = outside
                     else:
                         out[key] = Output(value, "", value - conf, value + conf,
-                                          f"{what} Sobol' index of {of}")
+                                          f"{what} Sobol' index of {of}", error=conf / z)
     worst = max(withheld.values(), default=0.0)
     names = ", ".join(sorted(withheld)) or "none"
     check = Validity(label, f"Sobol' indices outside [0, 1] beyond their interval ({names}; "

@@ -105,8 +105,9 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
                                               error=s["mc_error"])
             outputs["ishigami_mean_mc_error"] = Output(s["mc_error"], "",
                                                        description="standard error")
-            outputs["ishigami_variance"] = Output(float(ish.dataset["macro.y"].var()), "",
-                                                  description="sample variance of y")
+            outputs["ishigami_variance"] = Output(
+                float(ish.dataset["macro.y"].var()), "", description="sample variance of y",
+                error=_variance_error(ish.dataset))
             unc = runs["ishigami"].uncertain
             atom_in = {n: unc[n] for n in ("x1", "x3") if n in unc and not unc[n].is_interval}
             if len(atom_in) == 2:
@@ -129,8 +130,12 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
         outputs["P_exceed"] = Output(0.5 * (plo + phi), "", plo, phi,
                                      f"P(X > {t:g}): bounds over the epistemic inputs",
                                      kind="bounds" if tail.mode == "pbox" else "estimate")
-        outputs["P_exceed_lower"] = Output(plo, "", description="lower bound of P(X > t)")
-        outputs["P_exceed_upper"] = Output(phi, "", description="upper bound of P(X > t)")
+        # Binomial standard error of one outer point's estimate (i.i.d.; QMC does better).
+        n_in = tail.dataset["tail.x"].shape[-1]
+        outputs["P_exceed_lower"] = Output(plo, "", description="lower bound of P(X > t)",
+                                           error=float(np.sqrt(plo * (1 - plo) / n_in)))
+        outputs["P_exceed_upper"] = Output(phi, "", description="upper bound of P(X > t)",
+                                           error=float(np.sqrt(phi * (1 - phi) / n_in)))
 
     ob = runs["interval"].propagation
     if ob is not None:
@@ -147,6 +152,28 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
         ds[name].attrs.setdefault("units", "1")
     return Analysis(outputs=outputs, dataset=ds, validity=validity, notes=notes,
                     timings=timings)
+
+
+def _variance_error(ds: xr.Dataset) -> float:
+    """Monte Carlo standard error of the sample variance of ``macro.y``.
+
+    With QMC replicates (independent scramblings), from their spread, as the error
+    of the mean is (t-interval over the replicates, as a standard error); without,
+    the i.i.d. value ``sqrt((m4 - s^4) / n)``.
+    """
+    from scipy import stats
+
+    y = ds["macro.y"].values
+    ok = np.isfinite(y)
+    if "replicate" in ds.coords and np.unique(ds["replicate"].values).size > 1:
+        reps = ds["replicate"].values
+        rep_vars = np.array([np.var(y[(reps == r) & ok]) for r in np.unique(reps)])
+        k = rep_vars.size
+        half = stats.t.ppf(0.975, k - 1) * rep_vars.std(ddof=1) / np.sqrt(k)
+        return float(half / stats.norm.ppf(0.975))
+    y = y[ok]
+    var = float(np.var(y))
+    return float(np.sqrt(max(np.mean((y - y.mean()) ** 4) - var**2, 0.0) / y.size))
 
 
 def _surrogate(ish: Study, unc: dict, atom_in: dict, full: PropagationResult,
