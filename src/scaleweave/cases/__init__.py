@@ -44,6 +44,7 @@ CASES: dict[str, str] = {
     "multirate": "scaleweave.cases.multirate:MultirateChainCase",
     "partial-pooling": "scaleweave.cases.partial_pooling:PartialPoolingCase",
     "pyrodiversity": "scaleweave.cases.pyrodiversity:PyrodiversityCase",
+    "qssa": "scaleweave.cases.qssa:QSSACase",
     "uq-demo": "scaleweave.cases.uq_demo:UQDemo",
 }
 
