@@ -1,8 +1,9 @@
 """Helpers shared by the benchmarks: interleaved best-of timing, report lines, JSON output.
 
 Each benchmark prints one line per figure as ``name: ours=... peer=... ratio=... unit``
-(ratio oriented so that bigger is better) and writes ``results/bench/NAME.json``
-relative to the current directory, atomically (temporary file, then ``os.replace``).
+(ratio oriented so that bigger is better) and writes ``NAME.json`` into
+:func:`bench_dir` (``scaleweave bench --out DIR``; default ``results/bench`` in the
+current directory), atomically (temporary file, then ``os.replace``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["figure_line", "machine_info", "time_interleaved", "write_json"]
+__all__ = ["bench_dir", "figure_line", "machine_info", "time_interleaved", "write_json"]
+
+OUT_ENV = "SCALEWEAVE_BENCH_OUT"
+"""The environment variable ``scaleweave bench --out DIR`` sets to DIR."""
+
+
+def bench_dir() -> Path:
+    """Where benchmarks write: ``$SCALEWEAVE_BENCH_OUT``, else ``results/bench`` here."""
+    return Path(os.environ.get(OUT_ENV) or Path("results") / "bench")
 
 
 def machine_info() -> dict[str, Any]:
@@ -81,8 +90,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def write_json(name: str, data: Mapping[str, Any]) -> Path:
-    """Write ``results/bench/NAME.json`` (relative to the current directory) atomically."""
-    folder = Path("results") / "bench"
+    """Write ``NAME.json`` into :func:`bench_dir` atomically; return its path."""
+    folder = bench_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".json.tmp", dir=folder)

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import figure_line, machine_info, write_json
+from benchmarks._common import bench_dir, figure_line, machine_info, write_json
 from scaleweave.engines.lattice.kmc import run_lattice_gas
 from scaleweave.engines.lattice.sites import standard_lattice
 
@@ -117,7 +117,7 @@ def peer_python() -> Path | None:
 
 def _peer_model(python: Path) -> Path | None:
     """Export and compile the kmcos model once; return its folder or None on failure."""
-    folder = Path("results") / "bench" / "kmcos_lattice_gas"
+    folder = bench_dir() / "kmcos_lattice_gas"
     built = folder / "lattice_gas_local_smart"
     if list(built.glob("kmc_model*.so")):
         return built

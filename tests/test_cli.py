@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -82,13 +83,78 @@ def test_set_and_config(capsys, tmp_path):
     (["run", "infection", "--samples", "1"],
      "parameter 'replicas' (--samples) = 1 is out of range: must be in [2, 100000]"),
     (["run", "multirate", "--samples", "8"], "case 'multirate' has no ensemble size"),
+    # Regressions: a sequence was read as a product of its entries (10, 4.5 s).
+    (["run", "multirate", "--set", "substeps=(1,0)"],
+     "parameter 'substeps' (--set) = '(1,0)' is a list of values, but it takes a single value"),
+    (["run", "multirate", "--set", "macro_dt=[9, 0.5]"], "is a list of values"),
+    # Regressions: exit 1 (an OverflowError; a seed netCDF cannot store, after the run).
+    (["run", "multirate", "--set", "n_masses=10**400"], "too large for a float"),
+    (["run", "multirate", "--seed", "18446744073709551616"],
+     "--seed must be a whole number in [0, 4294967295]"),
+    # Regression: "got 500; use 512", the size of one of the 8 scramblings.
+    (["run", "uq-demo", "--samples", "4000"],
+     "case 'uq-demo': study 'ishigami': n_samples (--samples) = 4000: scrambled Sobol' points "
+     "come in powers of two, in 8 independent scramblings; use 4096"),
+    # Regressions: the messages blamed the standard deviation, and "lo < hi".
+    (["run", "uq-demo", "--set", "x2=normal(nan, 1)"], "the mean must be a finite number"),
+    (["run", "uq-demo", "--set", "mu=interval(0, inf)"], "the bounds must be finite numbers"),
 ])
 def test_bad_input_is_one_line_exit_2(capsys, tmp_path, argv, message):
-    code, _out, err = run(capsys, *argv, "--out", str(tmp_path), "--quiet")
+    code, _out, err = run(capsys, *argv, "--out", str(tmp_path / "out"), "--quiet")
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert not (tmp_path / "multirate").exists() and not (tmp_path / "uq-demo").exists()
+    assert not (tmp_path / "out").exists()  # regression: an empty --out folder was left
+
+
+def test_samples_beyond_memory_refused_up_front(capsys, tmp_path, monkeypatch):
+    # Regression: --samples 1000000000 died in a MemoryError. The bound is half this
+    # machine's memory; fixed at 8 GiB here, so the test is the same everywhere.
+    import scaleweave.preflight as preflight
+
+    monkeypatch.setattr(preflight, "memory_limit", lambda: 4 * 2.0**30)
+    code, _, err = run(capsys, "run", "uq-demo", "--samples", "1000000000", "--out",
+                       str(tmp_path / "out"))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert ("n_samples (--samples) = 1000000000 would hold about 246 GiB of samples (11 "
+            "numbers each, 3 copies), more than half of this machine's 8 GiB of memory; use "
+            "at most 8388608") in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_toml_list_for_a_scalar_exit_2(capsys, tmp_path):
+    # Regression: macro_dt = [1, 2] ran with 2 s.
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("macro_dt = [1, 2]\n")
+    code, _, err = run(capsys, "run", "multirate", "--config", str(cfg), "--out",
+                       str(tmp_path / "out"))
+    assert code == 2 and "= [1, 2] is a list of 2 values, but it takes a single value" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_debug_changes_what_is_printed_not_the_exit_code(capsys, tmp_path):
+    # Regression: bad input with --debug raised (exit 1).
+    code, _, err = run(capsys, "run", "multirate", "--set", "substeps=0", "--debug",
+                       "--out", str(tmp_path / "out"))
+    assert code == 2 and "Traceback" in err
+    assert err.strip().splitlines()[-1].startswith("scaleweave: error: parameter 'substeps'")
+
+
+def test_argparse_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "multirate", "--seed", "abc"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert "argument --seed: invalid int value: 'abc'" in err
+
+
+def test_workers_without_an_ensemble_say_so(capsys, tmp_path):
+    # Regression: --workers on a case without an ensemble was silently ignored.
+    code, _, err = run(capsys, "run", "multirate", "--quick", "--workers", "2", "--out",
+                       str(tmp_path), "--quiet", "--no-report")
+    assert code == 0
+    assert err.strip() == ("scaleweave: warning: case 'multirate' runs no ensemble with these "
+                           "inputs, so --workers has no effect")
 
 
 def test_malformed_toml_names_file_and_line(capsys, tmp_path):
@@ -151,11 +217,10 @@ def test_nan_from_a_model_exit_1_and_no_files(capsys, tmp_path, fake_cases):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_nan_with_debug_shows_traceback(tmp_path, fake_cases):
-    from scaleweave.errors import NonFiniteError
-
-    with pytest.raises(NonFiniteError):
-        main(["run", "nan-case", "--out", str(tmp_path), "--debug"])
+def test_nan_with_debug_shows_traceback(capsys, tmp_path, fake_cases):
+    code, _, err = run(capsys, "run", "nan-case", "--out", str(tmp_path), "--debug")
+    assert code == 1 and "Traceback" in err and "NonFiniteError" in err
+    assert "--debug for the traceback" not in err
 
 
 def test_ctrl_c_exit_130_keeps_nothing(capsys, tmp_path, fake_cases):
@@ -218,3 +283,67 @@ def test_status_line_counts_validity_failures_but_not_counter_examples(tmp_path)
     assert "ok - 1/1 reference checks passed" in line
     assert "1 validity diagnostics outside limits" in line
     assert "1 deliberate counter-examples" in line
+
+
+class GoodCase(Case):
+    name = "good"
+    title = "runs, and says so"
+    parameters = (Parameter("x", 1.0, "m", binds=("d.x",)),)
+    ran: ClassVar[list] = []
+
+    def study(self, params, ctx):
+        return Study([model_from_function(lambda x: {"y": 2 * x}, inputs={"x": "m"},
+                                          outputs={"y": "m"}, name="d")])
+
+    def analyse(self, runs, ctx):
+        import xarray as xr
+
+        from scaleweave.cases.base import Analysis
+
+        GoodCase.ran.append(self.name)
+        return Analysis(outputs={}, dataset=xr.Dataset())
+
+
+class SizedCase(GoodCase):
+    name = "sized"
+    parameters = (Parameter("x", 1.0, "m", binds=("d.x",)),
+                  Parameter("substeps", 4, "", low=1, integer=True),
+                  Parameter("n_samples", 16, "", low=8, integer=True))
+    samples_parameter = "n_samples"
+
+
+@pytest.fixture
+def gallery(monkeypatch):
+    """``run all`` over two fake cases: ``good`` first, then ``sized``."""
+    registry = {"good": GoodCase, "sized": SizedCase}
+    monkeypatch.setattr(cases_module, "CASES", {"good": "x:y", "sized": "x:z"})
+    monkeypatch.setattr(cases_module, "load_case", lambda name: registry[name])
+    GoodCase.ran = []
+    return GoodCase.ran
+
+
+def test_run_all_checks_every_case_before_the_first_runs(capsys, tmp_path, gallery):
+    # Regression: a case's settings were checked only when the gallery reached it, so
+    # the cases before it ran (for minutes) and wrote results first.
+    code, _, err = run(capsys, "run", "all", "--set", "substeps=0", "--out",
+                       str(tmp_path / "out"), "--quiet", "--no-report")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "case 'sized': parameter 'substeps' (--set) = 0 is out of range" in err
+    assert gallery == [] and not (tmp_path / "out").exists()
+
+
+def test_run_all_config_table_of_no_case(capsys, tmp_path, gallery):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[sizd]\nsubsteps = 3\n")
+    code, _, err = run(capsys, "run", "all", "--config", str(cfg), "--out",
+                       str(tmp_path / "out"), "--quiet", "--no-report")
+    assert code == 2 and "table [sizd] names no case; did you mean [sized]?" in err
+    assert gallery == [] and not (tmp_path / "out").exists()
+
+
+def test_run_all_says_which_cases_ignore_samples(capsys, tmp_path, gallery):
+    code, _, err = run(capsys, "run", "all", "--samples", "8", "--out", str(tmp_path),
+                       "--quiet", "--no-report")
+    assert code == 0 and gallery == ["good", "sized"]
+    assert err.strip() == ("scaleweave: warning: --samples 8 sizes only the cases with an "
+                           "ensemble; ignored by good")

@@ -101,7 +101,7 @@ def test_entry_point_cases_are_listed_and_run(capsys, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name", ["multirate", "uq-demo", "battery", "infection", "am-warpage",
                                   "partial-pooling", "ecology-scaling", "pyrodiversity",
-                                  "qssa"])
+                                  "qssa", "composite"])
 def test_show_prints_every_parameter(capsys, name):
     from scaleweave.cases import load_case
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from scaleweave.errors import ConfigError
@@ -32,16 +34,58 @@ def list_benchmarks() -> list[str]:
     return sorted(p.stem for p in benchmark_dir().glob("*.py") if not p.stem.startswith("_"))
 
 
-def run_benchmarks(name: str) -> int:
-    """Run benchmark ``name`` (or ``'all'``); each prints its lines and writes JSON."""
+OUT_ENV = "SCALEWEAVE_BENCH_OUT"
+"""Read by ``benchmarks/_common.py``: the folder the benchmarks write into."""
+
+
+def _writable_folder(out: str | os.PathLike) -> Path:
+    """``out`` made absolute, created and proven writable (else :class:`ConfigError`)."""
+    path = Path(out).resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"cannot write benchmark results to {str(out)!r}: "
+                          f"{exc.strerror or exc}; choose another folder with --out") from None
+    return path
+
+
+def run_benchmarks(name: str, out: str | os.PathLike | None = None) -> int:
+    """Run benchmark ``name`` (or ``'all'``); each prints its lines and writes JSON.
+
+    Parameters
+    ----------
+    name : str
+        A benchmark from :func:`list_benchmarks`, or ``"all"``.
+    out : path, optional
+        Folder of the JSON files (and of a peer's build); default ``results/bench``
+        in the current directory.
+
+    Raises
+    ------
+    ConfigError
+        An unknown benchmark, or ``out`` cannot be written.
+    """
     names = list_benchmarks()
     chosen = names if name == "all" else [name]
     for n in chosen:
         if n not in names:
             raise ConfigError(f"unknown benchmark {n!r}; known: {', '.join(names)}")
+    folder = _writable_folder(out) if out is not None else None
     root = str(benchmark_dir().parent)
     if root not in sys.path:  # the benchmarks package sits beside src/, not in the wheel
         sys.path.insert(0, root)
-    for n in chosen:
-        importlib.import_module(f"benchmarks.{n}").main()
+    saved = os.environ.get(OUT_ENV)
+    if folder is not None:
+        os.environ[OUT_ENV] = str(folder)
+    try:
+        for n in chosen:
+            importlib.import_module(f"benchmarks.{n}").main()
+    finally:
+        if folder is not None:
+            if saved is None:
+                os.environ.pop(OUT_ENV, None)
+            else:
+                os.environ[OUT_ENV] = saved
     return 0

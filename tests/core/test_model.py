@@ -166,3 +166,35 @@ def test_function_models_differ_by_what_they_close_over():
     nested = model_from_function(lambda x: {"y": sum(v for v in [x])}, inputs={"x": ""},
                                  outputs={"y": ""})
     assert "0x" not in repr(nested.cache_parameters()["func"]["code"])  # no addresses
+
+
+def _toy():
+    return model_from_function(lambda barrier: {"energy": barrier}, inputs={"barrier": "eV"},
+                               outputs={"energy": "J"}, name="toy")
+
+
+def test_text_inputs_are_converted_never_passed_to_the_kernel():
+    # Regression: "0.3 eV" reached the kernel as a string.
+    assert _toy().evaluate({"barrier": "0.3 eV"})["energy"] == pytest.approx(0.3 * 1.602176634e-19)
+    with pytest.raises(UnitError, match=r"model 'toy' input 'barrier' = '0.3' has no unit"):
+        _toy().evaluate({"barrier": "0.3"})
+    with pytest.raises(UnitError, match="model 'toy' input 'barrier'"):
+        _toy().evaluate({"barrier": "0.3 kg"})
+
+
+def test_undeclared_outputs_are_an_error():
+    # Regression: extra keys were dropped silently.
+    m = model_from_function(lambda x: {"y": x, "debug": 1.0}, inputs={"x": ""},
+                            outputs={"y": ""}, name="chatty")
+    with pytest.raises(ModelError, match=r"model 'chatty' returned \['debug'\], which it does "
+                                         r"not declare as outputs"):
+        m.evaluate({"x": 1.0})
+
+
+@pytest.mark.parametrize("value", [None, [1.0], 1.0])
+def test_a_kernel_must_return_a_mapping(value):
+    # Regression: a raw TypeError ("argument of type 'NoneType' is not iterable").
+    m = model_from_function(lambda x: value, inputs={"x": ""}, outputs={"y": ""}, name="odd")
+    with pytest.raises(ModelError, match=r"model 'odd' returned \w+ from _run; it must return a "
+                                         r"dict of its outputs \['y'\]"):
+        m.evaluate({"x": 1.0})

@@ -75,3 +75,46 @@ def test_malformed_toml_names_file_and_line(tmp_path):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="cannot read configuration"):
         read_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("text,match", [
+    # Regressions: pint read these as 10 and 4.5 s.
+    ("substeps=(1,0)", r"substeps' \(--set\) = '\(1,0\)' is a list of values, but it takes a "
+                       r"single value \(e.g. substeps=10\)"),
+    ("macro_dt=[9, 0.5]", r"is a list of values, but it takes a single value \(e.g. "
+                          r"macro_dt='0.5 s'\)"),
+    # Regression: an OverflowError (exit 1) from math.isfinite.
+    ("substeps=10**400", "too large for a float"),
+    ("substeps=1e400", "must be a finite number"),
+])
+def test_one_value_per_parameter(text, match):
+    with pytest.raises(ConfigError, match=match):
+        resolve_parameters(PARAMS, overrides=[text])
+
+
+@pytest.mark.parametrize("value,match", [
+    ([1, 2], "is a list of 2 values, but it takes a single value"),  # was read as 2 s
+    ((1, 2), "is a list of 2 values"),
+    ({"a": 1}, "is a table"),
+    ([[1, 2], [3, 4]], r"an array of shape \(2, 2\)"),
+    (10**400, r"\(401 characters\) must be a finite number \(at most 1.8e308\)"),
+], ids=["list", "tuple", "table", "array", "huge-int"])
+def test_config_values_that_are_not_one_value(value, match):
+    with pytest.raises(ConfigError, match=match):
+        resolve_parameters(PARAMS, config={"macro_dt" if not isinstance(value, int)
+                                           else "substeps": value}, config_origin="c.toml")
+
+
+def test_toml_list_is_refused(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("macro_dt = [1, 2]\n")
+    with pytest.raises(ConfigError, match=r"'macro_dt' \(c.toml\) = \[1, 2\] is a list of 2"):
+        resolve_parameters(PARAMS, config=read_config(cfg), config_origin="c.toml")
+
+
+def test_numpy_scalars_are_numbers():
+    import numpy as np
+
+    v = resolve_parameters(PARAMS, config={"substeps": np.int64(3),
+                                           "macro_dt": np.float32(0.25)})
+    assert v["substeps"] == 3 and v["macro_dt"] == pytest.approx(0.25)

@@ -32,3 +32,33 @@ def test_bad_extra_file_name_is_refused_and_nothing_is_left(tmp_path, name):
         write_result(tmp_path, CASE, _result({name: lambda path: path.write_text("x")}),
                      PARAMS, 0, 0.1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_git_commit_takes_no_lock_and_leaves_the_index_alone(tmp_path):
+    # Regression: 'git status' refreshed and rewrote .git/index (taking index.lock) on
+    # every run, which can make a git command running in the install tree fail.
+    import os
+    import shutil
+    import subprocess
+
+    from scaleweave.core.results import git_commit
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "f.txt").write_text("x\n")
+    git("add", "f.txt")
+    git("commit", "-q", "-m", "one")
+    later = (tmp_path / "f.txt").stat().st_mtime + 100
+    os.utime(tmp_path / "f.txt", (later, later))  # same content, new stat: index is stale
+    index = tmp_path / ".git" / "index"
+    before = (index.read_bytes(), index.stat().st_mtime_ns)
+    commit = git_commit(tmp_path)
+    assert commit is not None and len(commit) == 40  # clean: no '-dirty'
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == before
+    assert not (tmp_path / ".git" / "index.lock").exists()

@@ -57,3 +57,31 @@ def test_si_round_trip(value, unit):
 def test_parse_quantity_exponent_is_not_split_into_the_unit(text, magnitude, unit):
     q = parse_quantity(text, "")
     assert q.to(unit).magnitude == pytest.approx(magnitude)
+
+
+@pytest.mark.parametrize("text", ["(1,0)", "[9, 0.5]", "{1}", "1 m, 2 m"])
+def test_text_written_as_a_list_is_refused_not_multiplied(text):
+    # Regression: pint read "(1,0)" as 10 and "[9, 0.5]" as 4.5.
+    with pytest.raises(UnitError, match="written as a list of values"):
+        parse_quantity(text, "s")
+
+
+@pytest.mark.parametrize("text", ["10**400", "9**9**9", "2**100000"])
+def test_huge_powers_fail_at_once(text):
+    # Regression: "10**400" was an int no float holds; "9**9**9" never finished.
+    with pytest.raises(UnitError, match="too large for a float"):
+        parse_quantity(text, "")
+
+
+def test_arrays_and_lists_are_arrays_in_the_default_unit():
+    # Regression: an array was read through its text, "[1. 2.]", as the product 2.0.
+    import numpy as np
+
+    assert list(parse_quantity(np.array([1.0, 2.0]), "m").to("m").magnitude) == [1.0, 2.0]
+    assert list(parse_quantity([1, 2], "s").to("ms").magnitude) == [1000.0, 2000.0]
+
+
+def test_unit_expressions_after_a_number():
+    assert parse_quantity("1/m^3", "").to("1/m^3").magnitude == pytest.approx(1.0)
+    assert parse_quantity("2^10", "s").to("s").magnitude == pytest.approx(1024.0)
+    assert parse_quantity("10**3 m", "").to("m").magnitude == pytest.approx(1000.0)

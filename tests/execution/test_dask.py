@@ -94,3 +94,105 @@ def test_unreachable_scheduler_is_a_config_error_within_10_s():
     assert elapsed < 10.0, f"took {elapsed:.1f} s"
     message = str(info.value)
     assert address in message and "\n" not in message
+
+
+@pytest.mark.parametrize(("address", "why"), [
+    ("notanaddress", "it has no port"), ("tcp://10.0.0.5", "it has no port"),
+    ("foo://10.0.0.5:8786", "unknown scheme 'foo://'"), ("tcp://h:99999", "outside 1 to 65535"),
+    ("tcp://h:port", "is not HOST:PORT")])
+def test_a_malformed_scheduler_address_fails_at_once(address, why):
+    tic = time.perf_counter()
+    with pytest.raises(ConfigError, match=why):
+        DaskExecutor(address=address)
+    assert time.perf_counter() - tic < 1.0
+    assert DaskExecutor(address="10.0.0.5:8786").address == "10.0.0.5:8786"
+
+
+def test_scheduler_typo_on_the_command_line_is_one_line_and_quick(tmp_path):
+    # Regression: 'Exception ignored in: Client.__del__' and a traceback after 10 s.
+    import subprocess
+
+    tic = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "scaleweave.cli", "run", "uq-demo", "--quick",
+                           "--scheduler", "notanaddress", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "scaleweave: error: --scheduler 'notanaddress' is not a Dask scheduler address: it has "
+        "no port; give it as tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786"]
+    assert time.perf_counter() - tic < 10.0 and not (tmp_path / "out").exists()
+
+
+def test_no_large_graph_is_sent(cluster2):
+    # Regression: every task went in one client.map, so a big ensemble sent one graph
+    # of tens of MB and Dask printed a 'Sending large graph' warning.
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = run_ensemble(lambda task: {"s": float(task.payload.sum())}, 80, root_seed=0,
+                           payload_for=lambda i: np.full(20_000, float(i)),  # 160 kB each
+                           executor=cluster2, quiet=True)
+    assert [str(w.message) for w in caught if "large graph" in str(w.message)] == []
+    assert got.stacked()["s"].tolist() == [20_000.0 * i for i in range(80)]
+
+
+def _ignores_sigint(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (2 - 1)))  # bit of SIGINT (2)
+    raise AssertionError("no SigIgn line")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc (Linux)")
+def test_local_workers_start_with_ctrl_c_ignored():
+    # Regression: Ctrl-C reached the workers, which printed KeyboardInterrupt tracebacks.
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        with DaskExecutor(workers=1) as ex:
+            pids = list(ex.client.run(os.getpid).values())
+            assert pids and all(_ignores_sigint(pid) for pid in pids)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+CTRL_C = '''
+import signal, sys, time
+from pathlib import Path
+from scaleweave.execution import DaskExecutor, run_ensemble
+
+def sample(task):
+    Path(sys.argv[1]).write_text("started")
+    time.sleep(0.2)
+    return {"x": 1.0}
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        with DaskExecutor(workers=2) as ex:
+            run_ensemble(sample, 400, root_seed=0, executor=ex, quiet=True)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+'''
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process groups and SIGINT are POSIX")
+def test_ctrl_c_on_a_local_cluster_prints_only_the_drivers_line(tmp_path):
+    import signal
+    import subprocess
+
+    script, marker = tmp_path / "ctrl_c.py", tmp_path / "started"
+    script.write_text(CTRL_C)
+    proc = subprocess.Popen([sys.executable, str(script), str(marker)], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, err = proc.communicate(timeout=60)
+    assert err.strip().splitlines() == ["interrupted"], err

@@ -196,3 +196,27 @@ def test_large_payloads_and_results_do_not_deadlock():
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert all(np.array_equal(out[i].result["field"], 2.0 * (big + i)) for i in range(8))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc (Linux)")
+def test_worker_processes_start_with_ctrl_c_ignored():
+    # Regression: a worker interrupted while its interpreter started (before it could
+    # ignore SIGINT itself) printed a KeyboardInterrupt traceback beside the driver's
+    # one line.
+    from scaleweave.execution.process import THREAD_LIMITS, _start_worker
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        process, conn = _start_worker(THREAD_LIMITS)
+        try:
+            status = open(f"/proc/{process.pid}/status").read()  # at once, before it runs
+            ignored = int(next(line.split()[1] for line in status.splitlines()
+                               if line.startswith("SigIgn:")), 16)
+            assert ignored & (1 << (signal.SIGINT - 1))
+        finally:
+            conn.close()
+            process.kill()
+            process.wait(10)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)

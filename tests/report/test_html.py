@@ -293,7 +293,7 @@ def test_returns_index_html_and_sections_exist(report: tuple[Path, Node], tmp_pa
     assert "scaleweave report" in next(doc.iter("h1")).text()
 
 
-def test_headline_figure_and_thumbnails(report: tuple[Path, Node]) -> None:
+def test_headline_figure_and_secondary_figures(report: tuple[Path, Node]) -> None:
     out, doc = report
     section = doc.find_id("alpha_good")
     imgs = list(section.iter("img"))
@@ -304,7 +304,7 @@ def test_headline_figure_and_thumbnails(report: tuple[Path, Node]) -> None:
         assert img.parent.tag == "a" and img.parent.attrs["href"] == img.attrs["src"]
     headline = imgs[0]
     assert "headline" in headline.parent.parent.classes()
-    assert "thumb" in imgs[1].parent.parent.classes()
+    assert "secondary" in imgs[1].parent.parent.classes()
     assert (headline.attrs["width"], headline.attrs["height"]) == ("80", "60")  # 2x1.5 in @40dpi
     mixed = list(doc.find_id("beta_mixed").iter("img"))
     assert [i.attrs["src"] for i in mixed] == ["beta_mixed/cell.png"]
@@ -322,10 +322,11 @@ def test_reference_rows_and_badges(report: tuple[Path, Node]) -> None:
 
     rows = table_rows(doc.find_id("alpha_good"), "references")
     d300 = row_by_first_cell(rows, "D at 300 K")
-    assert d300[1:4] == ["1.234 × 10−9", "1.2 × 10−9", "±5 % rel"]
+    # a summary without reference units: the unit of the output holding the value
+    assert d300[1:4] == ["1.234 × 10−9 m²/s", "1.2 × 10−9 m²/s", "±5 % rel"]
     assert d300[5] == "PASS"
     barrier = row_by_first_cell(rows, "barrier")
-    assert barrier[3] == "±0.01 abs" and barrier[5] == "PASS"
+    assert barrier[3] == "±0.01 eV abs" and barrier[5] == "PASS"
     badges = [
         b
         for b in doc.find_id("alpha_good").by_class("badge")
@@ -355,7 +356,7 @@ def test_outputs_error_bars(report: tuple[Path, Node]) -> None:
     rows = table_rows(doc.find_id("alpha_good"), "outputs")
     # symmetric bar -> value ± half-width, asymmetric -> value [lo, hi]
     diff = row_by_first_cell(rows, "diffusivity")
-    assert diff[1] == "1.234 × 10−9 ± 5 × 10−11 m^2/s"
+    assert diff[1] == "1.234 × 10−9 ± 5 × 10−11 m²/s"
     assert diff[2] == "tracer diffusivity"
     assert row_by_first_cell(rows, "barrier")[1] == "0.6512 [0.62, 0.7] eV"
     assert row_by_first_cell(rows, "count")[1] == "7"

@@ -104,3 +104,68 @@ def test_toml_distribution_and_range_check():
         resolve_parameters(PARAMS, overrides=["fraction=normal(0.5, 0.1) aleatory"])
     with pytest.raises(ConfigError, match="whole number; it cannot be given a distribution"):
         resolve_parameters(PARAMS, overrides=["n=uniform(1, 5)"])
+
+
+@pytest.mark.parametrize("text,match", [
+    # Regression: a NaN mean blamed the standard deviation ("got 1").
+    ("normal(nan, 1)", "the mean must be a finite number, got nan"),
+    ("normal(1, nan)", "the standard deviation must be a positive finite number, got nan"),
+    # Regression: an infinite bound said "needs lo < hi".
+    ("interval(0, inf)", "the bounds must be finite numbers, got hi=inf"),
+    ("uniform(-inf, 1)", "the bounds must be finite numbers, got lo=-inf"),
+    ("lognormal(inf, 0.3)", "the median must be positive and finite, got inf"),
+    ("truncated(normal(0, 1), nan, 1)", "the bounds must be numbers, got lo=nan"),
+])
+def test_messages_blame_the_argument_at_fault(text, match):
+    with pytest.raises(ConfigError, match=match):
+        parse_distribution(text, "", where="parameter 'x'")
+
+
+def test_one_sided_truncation_is_allowed():
+    d = parse_distribution("truncated(normal(1, 1), 0, inf)", "")
+    assert d.support() == (0.0, math.inf)
+
+
+def test_default_kind_is_epistemic():
+    assert Normal(0.0, 1.0).kind == "epistemic"
+    assert parse_distribution("normal(0, 1)").kind == "epistemic"
+
+
+def test_a_distribution_without_a_unit_is_in_the_inputs_unit():
+    # One rule with bare numbers: LogNormal(20, 0.3) for an input in um is 20 um.
+    d = LogNormal(20.0, 0.3).in_unit("um")
+    assert d.unit == "um" and d.nominal() == pytest.approx(20e-6)
+    t = Truncated(Normal(1.0, 0.5), 0.0, 3.0).in_unit("eV")
+    assert t.unit == t.base.unit == "eV" and t.ppf(1.0) == pytest.approx(3 * EV)
+    assert Normal(1.0, 0.1, unit="mm").in_unit("m").unit == "mm"  # its own unit is kept
+
+
+@pytest.mark.parametrize("dist", [LogNormal(20.0, 0.3, unit="eV"),
+                                  Normal(28.9, 1.0, unit="kJ/mol")])
+def test_a_distribution_of_another_dimension_is_refused(dist):
+    with pytest.raises(UnitError, match=r"parameter 'grain': .* but the input is in"):
+        dist.in_unit("um" if dist.unit == "eV" else "eV", where="parameter 'grain'")
+
+
+def test_propagate_reads_a_unitless_distribution_in_the_ports_unit():
+    # Regression: LogNormal(20, 0.3) on a parameter in um was read as 20 m.
+    from scaleweave.core.model import model_from_function
+    from scaleweave.core.study import Study
+    from scaleweave.uq.propagate import propagate
+
+    m = model_from_function(lambda grain: {"area": grain**2}, inputs={"grain": "um"},
+                            outputs={"area": "um^2"}, name="g", vectorized=True)
+    study = Study([m]).bind("grain", "g.grain", value=20.0)
+    res = propagate(study, {"grain": LogNormal(20.0, 0.3, kind="aleatory")}, n=64)
+    median = float(np.median(res.dataset["g.grain"].values))
+    assert median == pytest.approx(20e-6, rel=0.1)
+    with pytest.raises(UnitError, match="uncertain parameter 'grain'"):
+        propagate(study, {"grain": LogNormal(20.0, 0.3, unit="s", kind="aleatory")}, n=64)
+
+
+def test_lognormal_suits_a_parameter_that_must_be_positive():
+    # Regression: its support's 0, a value it never takes, "reached outside > 0".
+    p = Parameter("k", 1.0, "1/s", low=0.0, low_open=True, uncertain=True)
+    assert isinstance(p.convert_uncertain("lognormal(1 1/s, 0.3) aleatory"), LogNormal)
+    with pytest.raises(ConfigError, match="reaches outside the valid range"):
+        p.convert_uncertain("uniform(0 1/s, 1 1/s)")  # takes 0

@@ -162,3 +162,115 @@ def test_validity_is_collected_from_rows_computed_on_workers(tmp_path):
                               chunk_rows=2)
     again(["barrier"], X)  # every row from the store: the same diagnostics
     assert again.n_reused_rows == 8 and again.validity == ev.validity
+
+
+# How vectorized ensembles are cut into chunks: from the ensemble size, the worker
+# count and a time bound; kept by a resumed campaign.
+
+def _pid_study():
+    import os
+
+    m = model_from_function(lambda x: {"pid": np.full(np.shape(x), float(os.getpid()))},
+                            inputs={"x": ""}, outputs={"pid": ""}, name="who",
+                            vectorized=True)
+    return Study([m]).bind("x", "who.x", value=0.0)
+
+
+def test_every_worker_gets_chunks_of_a_vectorized_ensemble(tmp_path):
+    # Regression: 4096-row chunks, so an ensemble of 4096 rows was one chunk on one
+    # worker, and '--workers 2' gave no speed-up.
+    import os
+
+    from scaleweave.uq.ensemble_evaluator import CHUNKS_PER_WORKER
+
+    X = np.linspace(0.0, 1.0, 4096)[:, None]
+    with ProcessExecutor(2) as ex:
+        ev = EnsembleEvaluator(_pid_study(), executor=ex, store_dir=tmp_path, label="w")
+        pids = set(ev(["x"], X)["who.pid"].astype(int).tolist()) - {os.getpid()}
+    assert ev.layout.count >= CHUNKS_PER_WORKER * 2
+    assert len(pids) == 2  # both workers computed rows
+
+
+def _slow_study(per_row):
+    m = model_from_function(lambda x: (time.sleep(per_row * np.size(x)), {"y": 2 * x})[1],
+                            inputs={"x": ""}, outputs={"y": ""}, name="slow",
+                            vectorized=True)
+    return Study([m]).bind("x", "slow.x", value=0.0)
+
+
+def test_a_recorded_chunk_holds_a_bounded_amount_of_work(tmp_path):
+    # Regression: one chunk of all the rows, so a kill lost the whole ensemble.
+    from scaleweave.execution import CampaignStore
+
+    X = np.linspace(0.0, 1.0, 200)[:, None]
+    ev = EnsembleEvaluator(_slow_study(0.002), executor=SerialExecutor(),
+                           store_dir=tmp_path, label="slow", chunk_seconds=0.05)
+    np.testing.assert_array_equal(ev(["x"], X)["slow.y"], 2 * X[:, 0])
+    assert ev.layout.size <= 25 and ev.layout.count >= 8  # 0.05 s / 2 ms per row
+    (path,) = tmp_path.glob("slow-*.sqlite")
+    with CampaignStore(path, _key_of(path)) as store:
+        seconds = store.seconds()
+    assert len(seconds) == ev.layout.count and max(seconds.values()) < 0.05 * 4
+
+
+def _key_of(path):
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT value FROM meta WHERE name = 'campaign_key'").fetchone()[0]
+    finally:
+        conn.close()
+
+
+class _FourWorkers(SerialExecutor):
+    @property
+    def workers(self):
+        return 4
+
+
+STOP_ABOVE = [0.5]  # module state, not part of the study: the 'kill' of the first run
+
+
+def _stoppable(x):
+    if STOP_ABOVE and np.max(x) > STOP_ABOVE[0]:
+        raise KeyboardInterrupt  # as Ctrl-C in the middle of the ensemble
+    return {"y": 2 * x}
+
+
+def test_a_resumed_campaign_keeps_its_layout_with_another_worker_count(tmp_path):
+    m = model_from_function(_stoppable, inputs={"x": ""}, outputs={"y": ""}, name="s",
+                            vectorized=True)
+    st = Study([m]).bind("x", "s.x", value=0.0)
+    X = np.linspace(0.0, 1.0, 256)[:, None]
+    first = EnsembleEvaluator(st, executor=_FourWorkers(), store_dir=tmp_path, label="r")
+    with pytest.raises(KeyboardInterrupt):
+        first(["x"], X)
+    STOP_ABOVE.clear()
+    again = EnsembleEvaluator(st, executor=SerialExecutor(), store_dir=tmp_path, label="r")
+    y = again(["x"], X)["s.y"]
+    np.testing.assert_array_equal(y, 2 * X[:, 0])
+    # 4 workers x 4 chunks: 16 rows a chunk (after the first, timed one of 4 rows); the
+    # chunks before the one reaching x > 0.5 (rows 116-131) were recorded, and reused
+    assert (again.layout.head, again.layout.size) == (4, 16)
+    assert again.n_reused_rows == 116 and again.n_computed_rows == 140
+    assert len(list(tmp_path.iterdir())) == 1  # one campaign, not a fresh one beside it
+
+
+def test_a_failing_first_chunk_is_recorded_and_counted_like_any_other(tmp_path):
+    def picky(x):
+        if np.min(x) < 0.01:
+            raise ValueError("x too small")
+        return {"y": 2 * x}
+
+    m = model_from_function(picky, inputs={"x": ""}, outputs={"y": ""}, name="p",
+                            vectorized=True)
+    st = Study([m]).bind("x", "p.x", value=0.5)
+    X = np.linspace(0.0, 1.0, 64)[:, None]
+    ev = EnsembleEvaluator(st, executor=SerialExecutor(), store_dir=tmp_path, label="f")
+    y = ev(["x"], X)["p.y"]
+    assert ev.n_failed_rows == ev.layout.head == 4 and "x too small" in ev.failures[0]
+    assert np.isnan(y[:4]).all() and np.array_equal(y[4:], 2 * X[4:, 0])
+    again = EnsembleEvaluator(st, executor=SerialExecutor(), store_dir=tmp_path, label="f")
+    again(["x"], X)
+    assert again.n_reused_rows == 64 and again.n_failed_rows == 4

@@ -98,3 +98,35 @@ def test_non_vectorized_models_run_row_by_row():
     st = Study([m]).bind("x", "sq.x", value=0)
     res = propagate(st, {"x": dist("uniform(0, 1) aleatory")}, n=64, replicates=4)
     assert res.stats["sq.y"]["mean"] == pytest.approx(1 / 3, abs=0.01)
+
+
+@pytest.mark.parametrize("sizes,match", [
+    # Regression: "got 500; use 512", the size of one scrambling, not the user's.
+    ({"n": 4000}, r"n = 4000: scrambled Sobol' points come in powers of two, in 8 "
+                  r"independent scramblings; use 4096"),
+    ({"n": 4}, r"n = 4: .* use 8"),
+    ({"n": 1, "method": "mc"}, r"n = 1: an error bar needs at least 2 samples"),
+])
+def test_sizes_are_checked_in_the_callers_numbers(sizes, match):
+    from scaleweave.uq.sizes import check_sizes
+
+    with pytest.raises(ConfigError, match=match):
+        check_sizes(UNIFORM, **sizes)
+    with pytest.raises(ConfigError, match=match.replace("n = ", "--samples = ")):
+        check_sizes(UNIFORM, **sizes, labels={"n": "--samples"})
+    with pytest.raises(ConfigError, match=match):  # propagate checks before it samples
+        propagate(ishigami_study(), UNIFORM, **sizes)
+
+
+def test_sizes_of_double_loops_and_intervals():
+    from scaleweave.uq.sizes import check_sizes
+
+    pbox = {"mu": dist("interval(0, 1)"), "z": dist("normal(0, 1) aleatory")}
+    assert check_sizes(pbox, n_outer=32, n_inner=1024) == (32 + 2) * 1024
+    with pytest.raises(ConfigError, match=r"n_inner = 1000: .* use 1024"):
+        check_sizes(pbox, n_outer=32, n_inner=1000)
+    with pytest.raises(ConfigError, match=r"n_outer = 30: .* use 32"):
+        check_sizes(pbox, n_outer=30)
+    assert check_sizes(pbox, n_outer=32, n_inner=1000, method="mc") == 34 * 1000
+    box = {"a": dist("interval(0, 1)"), "b": dist("interval(0, 1)")}
+    assert check_sizes(box, n=256) == 256 + 4

@@ -39,6 +39,7 @@ ENTRY_POINT_GROUP = "scaleweave.cases"
 CASES: dict[str, str] = {
     "am-warpage": "scaleweave.cases.am_warpage:AMWarpageCase",
     "battery": "scaleweave.cases.battery:BatteryCase",
+    "composite": "scaleweave.cases.composite:CompositeCase",
     "ecology-scaling": "scaleweave.cases.ecology_scaling:EcologyScalingCase",
     "infection": "scaleweave.cases.infection:InfectionCase",
     "multirate": "scaleweave.cases.multirate:MultirateChainCase",

@@ -110,14 +110,21 @@ class Case:
         return {cls.samples_parameter: samples}
 
     @classmethod
+    def missing_requirements(cls) -> list[tuple[str, str]]:
+        """The ``(module, extra)`` pairs of :attr:`requires` whose module is not installed."""
+        return [(module, extra) for module, extra in cls.requires
+                if importlib.util.find_spec(module) is None]
+
+    @classmethod
     def check_requirements(cls) -> None:
         """Raise :class:`MissingExtraError` naming the extra for a missing module."""
-        for module, extra in cls.requires:
-            if importlib.util.find_spec(module) is None:
-                raise MissingExtraError(
-                    f"case {cls.name!r} needs the optional package {module!r}: "
-                    f"pip install 'scaleweave[{extra}]'"
-                )
+        missing = cls.missing_requirements()
+        if missing:
+            module, extra = missing[0]
+            raise MissingExtraError(
+                f"case {cls.name!r} needs the optional package {module!r}: "
+                f"pip install 'scaleweave[{extra}]'"
+            )
 
     # -- the hooks a case implements ---------------------------------------------------
     #: Hook -> the module of the case's package that defines a function of that name
@@ -172,7 +179,11 @@ class Case:
         return hook(runs, ctx)
 
     def figures(self, dataset: xr.Dataset) -> dict[str, Figure]:
-        """Figures (file stem -> figure, headline first) from ``result.nc``'s Dataset."""
+        """Figures (file stem -> figure, headline first) from ``result.nc``'s Dataset.
+
+        Each figure's one-line caption in the report is its ``caption`` attribute
+        (``fig.caption = "..."``), else its suptitle, else its axes' titles.
+        """
         hook = self._hook("figures")
         return hook(dataset) if hook else {}
 

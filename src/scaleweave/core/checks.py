@@ -48,6 +48,9 @@ class ReferenceCheck:
         Where the reference comes from (paper, formula).
     comparison : {"rel", "abs", "le", "ge"}
         How ``value`` is compared with ``expected``.
+    unit : str
+        The unit of ``value`` and ``expected`` (and of an ``abs``, ``le`` or ``ge``
+        tolerance): that of the output compared; ``""`` for a pure number.
 
     Examples
     --------
@@ -63,6 +66,7 @@ class ReferenceCheck:
     tolerance: float
     source: str
     comparison: Comparison = "rel"
+    unit: str = ""
 
     @property
     def passed(self) -> bool:
@@ -84,7 +88,7 @@ class ReferenceCheck:
         """The ``summary.json`` entry."""
         return {"name": self.name, "value": _finite(self.value), "expected": float(self.expected),
                 "tolerance": float(self.tolerance), "passed": self.passed,
-                "source": self.source, "comparison": self.comparison}
+                "source": self.source, "comparison": self.comparison, "unit": self.unit}
 
 
 @dataclass(frozen=True)
@@ -193,9 +197,9 @@ class Reference:
     --------
     >>> from scaleweave.core.results import Output
     >>> ref = Reference("mean", "y_mean", 0.5, 1e-4, "exact", "abs", sigmas=4)
-    >>> check = ref.check({"y_mean": Output(0.503, error=0.001)})
-    >>> round(check.tolerance, 6), check.passed
-    (0.004, True)
+    >>> check = ref.check({"y_mean": Output(0.503, "m", error=0.001)})
+    >>> round(check.tolerance, 6), check.passed, check.unit
+    (0.004, True, 'm')
     >>> truth = Reference("truth inside", "b", 0.8, 0.0, "simulated", "abs", interval=True)
     >>> check = truth.check({"b": Output(1.0, lo=0.54, hi=1.58)})
     >>> round(check.tolerance, 2), check.passed
@@ -220,7 +224,7 @@ class Reference:
                              "interval needs comparison='abs'")
 
     def check(self, outputs: Mapping[str, Any]) -> ReferenceCheck:
-        """Our value from ``outputs`` against the expected one.
+        """Our value from ``outputs`` against the expected one, in the output's unit.
 
         Raises
         ------
@@ -246,7 +250,7 @@ class Reference:
                                "interval to take the tolerance from")
             tol = max(tol, float(hi) - value, value - float(lo))
         return ReferenceCheck(self.name, value, float(self.expected), tol, self.source,
-                              self.comparison)
+                              self.comparison, unit=str(getattr(out, "unit", "") or ""))
 
 
 #: What a diagnostic outside its limit does: only recorded (the default: the study or

@@ -11,35 +11,46 @@ nobody has measured well). Both are written as text, in a case's TOML or with
     k=truncated(normal(1 W/m/K, 0.5 W/m/K), 0.1 W/m/K, 3 W/m/K) epistemic
     a=interval(0.1, 1)                            # no probability: epistemic only
 
+(read by :func:`~scaleweave.core.distribution_text.parse_distribution`). The kind tag
+is optional: a distribution without one is **epistemic** (the cautious reading: with
+an aleatory input beside it, it goes to the outer loop of a p-box rather than being
+averaged away). Write ``aleatory`` for variability.
+
 Every distribution maps a point ``u`` of the unit interval to a value (its quantile
 function, :meth:`Uncertain.ppf`), so Monte Carlo, scrambled Sobol' points and
 Saltelli designs all drive it the same way. Values come out in SI.
+
+Units in Python
+---------------
+The arguments are in the distribution's ``unit``. One rule, as for a bare number
+given to :meth:`Study.set_input <scaleweave.core.study.Study.set_input>`: a
+distribution without a unit (``LogNormal(20, 0.3)``) given for an input in ``um``
+is read in ``um``, the unit of the port it feeds; one with a unit is checked
+against that port's dimension (``LogNormal(20, 0.3, unit="eV")`` for a length is an
+error). :func:`~scaleweave.uq.propagate.propagate` and
+:func:`~scaleweave.uq.sensitivity.sobol_indices` apply it (:meth:`Uncertain.in_unit`).
 """
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 import math
-import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
 
-from scaleweave.core.units import convert, format_unit, parse_quantity, ureg
+from scaleweave.core.units import dimensionality, format_unit, ureg
 from scaleweave.errors import ConfigError, UnitError
 
 __all__ = [
-    "DISTRIBUTIONS",
     "Interval",
     "LogNormal",
     "Normal",
     "Truncated",
     "Uncertain",
     "Uniform",
-    "looks_like_distribution",
-    "parse_distribution",
 ]
 
 Kind = Literal["aleatory", "epistemic"]
@@ -51,6 +62,14 @@ class Uncertain:
 
     Subclasses define :meth:`_ppf_unit` (quantile function in ``unit``),
     :meth:`support` and :meth:`describe`. Parameters are stored in ``unit``.
+
+    Parameters
+    ----------
+    unit : str, keyword-only
+        Unit of the arguments (``""``: none given; then read in the unit of the input
+        it is given for, see :meth:`in_unit`).
+    kind : {"epistemic", "aleatory"}, keyword-only
+        Lack of knowledge (the default) or irreducible variability.
     """
 
     unit: str = field(default="", kw_only=True)
@@ -77,6 +96,11 @@ class Uncertain:
     def support(self) -> tuple[float, float]:
         """Lowest and highest possible value (in ``unit``; may be infinite)."""
         raise NotImplementedError
+
+    def attains(self) -> tuple[bool, bool]:
+        """Whether the ends of :meth:`support` are values it takes (a log-normal's 0 is
+        not), so that ``lognormal(...)`` suits a parameter that must be > 0."""
+        return tuple(math.isfinite(b) for b in self.support())  # type: ignore[return-value]
 
     def describe(self) -> str:
         """The distribution as text, as it would be written with ``--set``."""
@@ -118,9 +142,46 @@ class Uncertain:
         """``describe()`` plus the kind tag."""
         return f"{self.describe()} {self.kind}"
 
+    def in_unit(self, unit: str, *, where: str = "distribution") -> Uncertain:
+        """This distribution for an input in ``unit``.
+
+        Without a unit of its own it is read in ``unit`` (as a bare number is); with
+        one, that unit must have the dimension of ``unit``.
+
+        Raises
+        ------
+        UnitError
+            Its unit has another dimension (a molar energy for an energy per particle
+            included: give it in the input's unit).
+
+        Examples
+        --------
+        >>> LogNormal(20.0, 0.3).in_unit("um").unit
+        'um'
+        >>> round(LogNormal(20.0, 0.3).in_unit("um").nominal(), 12)
+        2e-05
+        """
+        if not self.unit:
+            return self._with_unit(unit) if unit else self
+        if _dimension(self.unit) != _dimension(unit or "dimensionless"):
+            raise UnitError(
+                f"{where}: {self.describe()} is in {format_unit(self.unit) or 'no unit'} "
+                f"({dimensionality(self.unit)}) but the input is in "
+                f"{format_unit(unit) or 'a pure number'} "
+                f"({dimensionality(unit or 'dimensionless')}); give it in "
+                f"{format_unit(unit) or 'no unit'}")
+        return self
+
+    def _with_unit(self, unit: str) -> Uncertain:
+        return dataclasses.replace(self, unit=unit)
+
     def as_dict(self) -> dict:
         """Provenance entry for ``summary.json``."""
         return {"distribution": self.describe(), "kind": self.kind, "unit": self.unit}
+
+
+def _dimension(unit: str) -> str:
+    return dimensionality(unit or "dimensionless")
 
 
 def _q(x: float, unit: str) -> str:
@@ -137,7 +198,10 @@ class Normal(Uncertain):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not (self.sd > 0 and math.isfinite(self.sd) and math.isfinite(self.mean)):
+        if not math.isfinite(self.mean):
+            raise ConfigError(f"{self.describe()}: the mean must be a finite number, got "
+                              f"{self.mean:g}")
+        if not (self.sd > 0 and math.isfinite(self.sd)):
             raise ConfigError(f"{self.describe()}: the standard deviation must be a positive "
                               f"finite number, got {self.sd:g}")
 
@@ -163,10 +227,12 @@ class LogNormal(Uncertain):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not self.median > 0:
-            raise ConfigError(f"{self.describe()}: the median must be positive")
+        if not (self.median > 0 and math.isfinite(self.median)):
+            raise ConfigError(f"{self.describe()}: the median must be positive and finite, "
+                              f"got {self.median:g}")
         if not (self.sigma > 0 and math.isfinite(self.sigma)):
-            raise ConfigError(f"{self.describe()}: the log-standard deviation must be positive")
+            raise ConfigError(f"{self.describe()}: the log-standard deviation must be positive "
+                              f"and finite, got {self.sigma:g}")
 
     def _ppf_unit(self, u):
         return stats.lognorm.ppf(u, s=self.sigma, scale=self.median)
@@ -176,6 +242,9 @@ class LogNormal(Uncertain):
 
     def support(self):
         return (0.0, math.inf)
+
+    def attains(self):
+        return (False, False)
 
     def describe(self):
         return f"lognormal({_q(self.median, self.unit)}, {self.sigma:g})"
@@ -190,7 +259,13 @@ class Uniform(Uncertain):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not (math.isfinite(self.lo) and math.isfinite(self.hi) and self.lo < self.hi):
+        bad = [f"{n}={v:g}" for n, v in (("lo", self.lo), ("hi", self.hi))
+               if not math.isfinite(v)]
+        if bad:
+            raise ConfigError(f"{self.describe()}: the bounds must be finite numbers, got "
+                              f"{', '.join(bad)} (for a one-sided range, truncate a "
+                              f"distribution: truncated(normal(...), lo, inf))")
+        if not self.lo < self.hi:
             raise ConfigError(f"{self.describe()}: needs lo < hi, got lo={self.lo:g}, "
                               f"hi={self.hi:g}")
 
@@ -243,14 +318,22 @@ class Truncated(Uncertain):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if math.isnan(self.lo) or math.isnan(self.hi):
+            raise ConfigError(f"{self.describe()}: the bounds must be numbers, got "
+                              f"lo={self.lo:g}, hi={self.hi:g}")
         if not self.lo < self.hi:
-            raise ConfigError(f"{self.describe()}: needs lo < hi")
+            raise ConfigError(f"{self.describe()}: needs lo < hi, got lo={self.lo:g}, "
+                              f"hi={self.hi:g}")
         if isinstance(self.base, Interval):
             raise ConfigError(f"{self.describe()}: an interval cannot be truncated; narrow it")
         p_lo, p_hi = self._cdf_bounds()
         if not p_hi - p_lo > 1e-12:
             raise ConfigError(f"{self.describe()}: the range holds no probability of "
                               f"{self.base.describe()}")
+
+    def _with_unit(self, unit: str) -> Uncertain:
+        base = self.base.in_unit(unit) if not self.base.unit else self.base
+        return dataclasses.replace(self, base=base, unit=unit)
 
     def _cdf_bounds(self) -> tuple[float, float]:
         return float(self.base._cdf_unit(self.lo)), float(self.base._cdf_unit(self.hi))
@@ -272,110 +355,11 @@ class Truncated(Uncertain):
                 f"{_q(self.hi, self.unit)})")
 
 
-#: name -> (class, argument kinds): "q" a quantity in the parameter's unit, "x" a pure
-#: number, "d" a nested distribution.
-DISTRIBUTIONS: dict[str, tuple[type[Uncertain], tuple[str, ...]]] = {
-    "normal": (Normal, ("q", "q")),
-    "lognormal": (LogNormal, ("q", "x")),
-    "uniform": (Uniform, ("q", "q")),
-    "interval": (Interval, ("q", "q")),
-    "truncated": (Truncated, ("d", "q", "q")),
-}
+def __getattr__(name: str) -> Any:
+    # The text form (``"normal(1 eV, 0.1 eV) epistemic"``) is read in
+    # core.distribution_text (which imports this module); its names stay importable here.
+    if name in ("DISTRIBUTIONS", "looks_like_distribution", "parse_distribution"):
+        from scaleweave.core import distribution_text
 
-_CALL = re.compile(r"^\s*([A-Za-z_]\w*)\s*\((.*)\)\s*(\w+)?\s*$", re.S)
-
-
-def looks_like_distribution(text: object) -> bool:
-    """True if ``text`` is written like ``name(args) [kind]``."""
-    return isinstance(text, str) and bool(_CALL.match(text)) and "(" in text
-
-
-def _split_args(inner: str) -> list[str]:
-    parts, depth, cur = [], 0, []
-    for ch in inner:
-        if ch == "," and depth == 0:
-            parts.append("".join(cur).strip())
-            cur = []
-            continue
-        depth += (ch == "(") - (ch == ")")
-        cur.append(ch)
-    parts.append("".join(cur).strip())
-    return [p for p in parts if p] if inner.strip() else []
-
-
-def _magnitude(arg: str, unit: str, where: str) -> float:
-    q = parse_quantity(arg, unit or "dimensionless")
-    try:
-        return float(convert(q, unit or "dimensionless", where=where).magnitude)
-    except UnitError:
-        raise UnitError(
-            f"{where}: {arg!r} has unit {format_unit(q.units) or 'dimensionless'} but the "
-            f"parameter is in {format_unit(unit) or 'a pure number'}"
-        ) from None
-
-
-def parse_distribution(text: str, unit: str = "", *, where: str = "value",
-                       kind: Kind | None = None) -> Uncertain:
-    """Read ``'normal(0.25 eV, 0.02 eV) epistemic'`` into an :class:`Uncertain`.
-
-    Parameters
-    ----------
-    text : str
-        ``NAME(ARG, ...) [aleatory|epistemic]``; quantities may carry units of the
-        parameter's dimension (converted to ``unit``).
-    unit : str
-        The parameter's unit.
-    where : str
-        Name for messages (``"parameter 'barrier'"``).
-    kind : str, optional
-        Kind for a nested distribution (inherits the outer tag).
-
-    Raises
-    ------
-    ConfigError
-        Unknown distribution (with a suggestion), wrong number of arguments,
-        impossible parameters (negative sd, lo > hi), unknown kind tag.
-
-    Examples
-    --------
-    >>> d = parse_distribution("normal(250 meV, 0.02 eV) epistemic", "eV")
-    >>> d.mean, d.sd, d.kind
-    (0.25, 0.02, 'epistemic')
-    """
-    m = _CALL.match(text)
-    if not m:
-        raise ConfigError(f"{where}: cannot read {text!r} as a distribution; write e.g. "
-                          f"'normal(1 eV, 0.1 eV) epistemic'")
-    name, inner, tag = m.group(1).lower(), m.group(2), m.group(3)
-    if name not in DISTRIBUTIONS:
-        close = difflib.get_close_matches(name, list(DISTRIBUTIONS), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ConfigError(f"{where}: unknown distribution {name!r}; {hint}known: "
-                          f"{', '.join(DISTRIBUTIONS)}")
-    if tag is not None and tag not in ("aleatory", "epistemic"):
-        raise ConfigError(f"{where}: unknown tag {tag!r} after {name}(...); use 'aleatory' "
-                          f"or 'epistemic'")
-    the_kind: Kind = tag or kind or "epistemic"  # type: ignore[assignment]
-    cls, sig = DISTRIBUTIONS[name]
-    args = _split_args(inner)
-    if len(args) != len(sig):
-        raise ConfigError(f"{where}: {name}() takes {len(sig)} arguments "
-                          f"({', '.join(f.name for f in _fields(cls))}), got {len(args)}")
-    values: list[object] = []
-    for arg, s in zip(args, sig, strict=True):
-        if s == "d":
-            values.append(parse_distribution(arg, unit, where=where, kind=the_kind))
-        elif s == "x":
-            values.append(_magnitude(arg, "", where))
-        else:
-            values.append(_magnitude(arg, unit, where))
-    try:
-        return cls(*values, unit=unit, kind=the_kind)  # type: ignore[arg-type]
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-
-
-def _fields(cls: type) -> list:
-    import dataclasses
-
-    return [f for f in dataclasses.fields(cls) if f.name not in ("unit", "kind")]
+        return getattr(distribution_text, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,8 +11,9 @@ How to write a model
 --------------------
 1. Subclass :class:`Model`; set ``inputs`` and ``outputs`` to tuples of ports and
    ``length_scale`` / ``time_scale`` (SI) as class attributes or in ``__init__``.
-2. Implement ``_run(self, inputs) -> dict``: ``inputs`` maps port names to SI
-   magnitudes; return a dict with one SI magnitude per output port.
+2. Implement ``_run(self, inputs) -> dict`` (the contract is in :meth:`Model._run`):
+   ``inputs`` maps every input port's name to its SI magnitude; return a dict with
+   exactly one SI magnitude per output port, no other keys.
 3. Tag an input with ``driving_force="electric_field"`` (or any name) when the model
    applies an external driving force through it; a study refuses to apply the same
    force at two scales.
@@ -36,10 +37,14 @@ Or wrap a plain function with
 
 Bare numbers
 ------------
-One rule everywhere (``evaluate``, ``Study.set_input``, ``Study.bind`` and port
-defaults): a :class:`pint.Quantity` or a string with a unit (``"300 K"``) is
-converted; a bare number or array is read in the *declared unit of the port* it
-feeds (``Port.default`` likewise). Kernels (``_run``) see SI magnitudes only.
+A :class:`pint.Quantity` or a string with a unit (``"300 K"``) is converted after a
+dimension check, everywhere. A value without a unit is read in the *declared unit
+of the port* it feeds wherever a user describes a study: ``Study.set_input``,
+``Study.bind``, ``Port.default`` and distributions without a unit
+(:meth:`~scaleweave.core.distributions.Uncertain.in_unit`). :meth:`Model.evaluate`
+is the kernel's own boundary, where a study hands over values it has already
+converted: there a bare number or array is an SI magnitude, and a string needs a
+unit. Kernels (``_run``) see SI magnitudes only.
 """
 
 from __future__ import annotations
@@ -53,13 +58,13 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 import pint
 
+from scaleweave.core.boundary import Shape, check_shape, first_bad, lead_shape, text_value
 from scaleweave.core.checks import Validity
 from scaleweave.core.units import check_same_dimension, to_si
 from scaleweave.errors import ConfigError, ModelError, NonFiniteError
 
 __all__ = ["Bridge", "Diagnostic", "Model", "Port"]
 
-Shape = tuple[int | str, ...] | None
 
 
 @dataclass(frozen=True)
@@ -133,31 +138,6 @@ class Diagnostic:
         worst = float(values.max() if self.sense == "le" else values.min())
         limit = getattr(model, self.limit) if isinstance(self.limit, str) else self.limit
         return Validity(label, self.name, worst, float(limit), sense=self.sense)
-
-
-def _check_shape(value: Any, shape: Shape, *, where: str) -> None:
-    if shape is None:
-        return
-    actual = np.shape(value)
-    if len(actual) != len(shape) or any(
-        isinstance(s, int) and s != a for s, a in zip(shape, actual, strict=False)
-    ):
-        raise ConfigError(f"{where}: shape {actual} does not match the declared shape {shape}")
-
-
-def _lead(lead: tuple[int, ...], shape: Shape) -> Shape:
-    return None if shape is None else (*lead, *shape)
-
-
-def _first_bad(value: Any) -> float | None:
-    """Return the first non-finite entry of ``value`` or None if all are finite."""
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "fc":
-        return None
-    bad = ~np.isfinite(arr)
-    if not bad.any():
-        return None
-    return complex(arr[bad].flat[0]) if arr.dtype.kind == "c" else float(arr[bad].flat[0])
 
 
 class Model:
@@ -289,6 +269,26 @@ class Model:
         raise KeyError(name)
 
     def _run(self, inputs: dict[str, Any]) -> Mapping[str, Any]:
+        """The kernel: SI magnitudes in, SI magnitudes out (implement it; do not call it).
+
+        Parameters
+        ----------
+        inputs : dict
+            Every input port's name -> its value in the SI base units of the port's
+            dimension (a float, or an array of the port's shape; with ``batch``, and
+            ``vectorized = True``, a leading sample axis). Defaults are filled in.
+
+        Returns
+        -------
+        dict
+            Exactly the declared output ports, each an SI magnitude (or a
+            :class:`pint.Quantity`, converted); a missing or undeclared key, a
+            non-mapping, a wrong shape or a non-finite value is a
+            :class:`~scaleweave.errors.ModelError` naming the model.
+
+        Raise :class:`~scaleweave.errors.ConfigError` for inputs the kernel cannot
+        take (passed through); any other exception becomes a ``ModelError``.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement _run(inputs)")
 
     def evaluate(self, inputs: Mapping[str, Any], *, label: str | None = None,
@@ -298,9 +298,10 @@ class Model:
         Parameters
         ----------
         inputs : mapping
-            Port name -> value. A :class:`pint.Quantity` is converted to SI after a
-            dimension check; a bare number or array is taken as already SI. Missing
-            inputs with a ``default`` use it.
+            Port name -> value. A :class:`pint.Quantity` or a string with a unit
+            (``"0.3 eV"``) is converted to SI after a dimension check; a bare number
+            or array is taken as already SI (a study converts before it calls
+            this). Missing inputs with a ``default`` (in the port's unit) use it.
         label : str, optional
             Instance name for messages (defaults to ``self.name``).
         batch : int, optional
@@ -316,11 +317,13 @@ class Model:
         Raises
         ------
         ConfigError
-            Missing or unknown input, wrong unit dimension, wrong shape.
+            Missing or unknown input, wrong unit dimension, a string without a unit
+            for a port with one, wrong shape.
         NonFiniteError
             An output contains NaN or infinity (names model, port and value).
         ModelError
-            The kernel raised; the original error is chained.
+            The kernel raised (the original error is chained), or returned something
+            other than a mapping of exactly its output ports.
         """
         who = label or self.name
         if batch is not None and not self.vectorized:
@@ -344,9 +347,11 @@ class Model:
                 value = to_si(port.default, port.unit, port.unit, where=where)
             else:
                 raise ConfigError(f"{where} [{port.unit or 'dimensionless'}] is missing")
+            if isinstance(value, str):
+                value = text_value(value, port.unit, where)
             if isinstance(value, pint.Quantity):
                 value = to_si(value.magnitude, str(value.units), port.unit, where=where)
-            _check_shape(value, _lead(lead, port.shape), where=where)
+            check_shape(value, lead_shape(lead, port.shape), where=where)
             si[port.name] = value
         try:
             out = self._run(si)
@@ -358,6 +363,15 @@ class Model:
 
     def _check_outputs(self, out: Mapping[str, Any], who: str,
                        lead: tuple[int, ...] = ()) -> dict[str, Any]:
+        declared = [p.name for p in self.outputs]
+        if not isinstance(out, Mapping):
+            raise ModelError(f"model {who!r} returned {type(out).__name__} from _run; it must "
+                             f"return a dict of its outputs {declared}")
+        extra = sorted(str(k) for k in out if k not in declared)
+        if extra:
+            raise ModelError(f"model {who!r} returned {extra}, which it does not declare as "
+                             f"outputs (its outputs are {declared}); declare them as ports "
+                             "or leave them out")
         result: dict[str, Any] = {}
         for port in self.outputs:
             where = f"model {who!r} output {port.name!r}"
@@ -366,13 +380,13 @@ class Model:
             value = out[port.name]
             if isinstance(value, pint.Quantity):
                 value = to_si(value.magnitude, str(value.units), port.unit, where=where)
-            bad = _first_bad(value)
+            bad = first_bad(value)
             if bad is not None:
                 raise NonFiniteError(
                     f"{where} [{port.unit or 'dimensionless'}] is not finite: {bad}"
                     f" (in an output of shape {np.shape(value)})"
                 )
-            _check_shape(value, _lead(lead, port.shape), where=where)
+            check_shape(value, lead_shape(lead, port.shape), where=where)
             result[port.name] = value
         return result
 
@@ -399,6 +413,9 @@ class Bridge(Model):
         if not cls.diagnostics:
             raise TypeError(f"bridge {cls.__qualname__} declares no diagnostics: a bridge "
                             "must say when it is valid")
+
+
+_first_bad = first_bad  # the coupler's name for it
 
 
 def __getattr__(name: str) -> Any:

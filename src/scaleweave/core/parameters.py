@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pint
 
 from scaleweave.core.units import (
@@ -35,6 +37,7 @@ from scaleweave.core.units import (
     format_unit,
     parse_quantity,
     ureg,
+    written_as_list,
 )
 from scaleweave.errors import ConfigError, UnitError
 
@@ -107,7 +110,7 @@ class Parameter:
             The parameter is a count or a choice, the distribution is malformed, or
             it reaches outside the parameter's range (truncate it).
         """
-        from scaleweave.core.distributions import parse_distribution
+        from scaleweave.core.distribution_text import parse_distribution
 
         where = f"parameter {self.name!r}" + (f" ({origin})" if origin else "")
         if self.integer or self.choices is not None:
@@ -118,8 +121,11 @@ class Parameter:
                               f"it cannot be given a distribution")
         dist = parse_distribution(raw, self.unit, where=where)
         lo, hi = dist.support()
-        out_lo = self.low is not None and (lo < self.low or (self.low_open and lo <= self.low))
-        out_hi = self.high is not None and (hi > self.high or (self.high_open and hi >= self.high))
+        at_lo, at_hi = dist.attains()
+        out_lo = self.low is not None and (
+            lo < self.low or (self.low_open and at_lo and lo <= self.low))
+        out_hi = self.high is not None and (
+            hi > self.high or (self.high_open and at_hi and hi >= self.high))
         if out_lo or out_hi:
             raise ConfigError(f"{where} = {dist.describe()} reaches outside the valid range "
                               f"({self.range_text()}); truncate it, e.g. truncated(..., lo, hi)")
@@ -140,24 +146,33 @@ class Parameter:
             if text not in self.choices:
                 raise ConfigError(f"{where} = {text!r} is not one of {list(self.choices)}")
             return text, text
+        if isinstance(raw, (Mapping, list, tuple, set)) or np.ndim(raw) > 0 or (
+                isinstance(raw, str) and written_as_list(raw)):
+            raise ConfigError(f"{where} = {_shown(raw)} is {_many(raw)}, but it takes a single "
+                              f"value ({self._example()})")
         try:
             q = parse_quantity(raw, self.unit)
         except UnitError as exc:
             raise UnitError(f"{where}: {exc}") from None
+        if np.ndim(q.magnitude) > 0:
+            raise ConfigError(f"{where} = {_shown(raw)} is {_many(q.magnitude)}, but it takes "
+                              f"a single value ({self._example()})")
         expected = ureg.Unit(self.unit) if self.unit else ureg.dimensionless
         try:
             value = convert(q, self.unit or "dimensionless", where=where).magnitude
         except UnitError:
             raise UnitError(
-                f"{where} = {raw!s} has unit {format_unit(q.units) or 'dimensionless'} "
+                f"{where} = {_shown(raw)} has unit {format_unit(q.units) or 'dimensionless'} "
                 f"({dimensionality(str(q.units))}) but expects "
                 f"{format_unit(expected) or 'a pure number'} ({dimensionality(self.unit)})"
             ) from None
-        if not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ConfigError(f"{where} = {raw!s} must be a finite number")
+        if not isinstance(value, numbers.Real) or not _finite(value):
+            large = isinstance(value, numbers.Real) and value == value  # not NaN
+            raise ConfigError(f"{where} = {_shown(raw)} must be a finite number"
+                              + (" (at most 1.8e308)" if large else ""))
         if self.integer:
             if float(value) != round(value):
-                raise ConfigError(f"{where} = {raw!s} must be a whole number")
+                raise ConfigError(f"{where} = {_shown(raw)} must be a whole number")
             value = round(value)
         bad = (
             (self.low is not None and (value <= self.low if self.low_open else value < self.low))
@@ -165,12 +180,48 @@ class Parameter:
                 and (value >= self.high if self.high_open else value > self.high))
         )
         if bad:
-            shown = f"{value:g}" + (f" {format_unit(self.unit)}" if self.unit else "")
+            number = f"{value:d}" if isinstance(value, int) else f"{value:g}"
+            shown = number + (f" {format_unit(self.unit)}" if self.unit else "")
             raise ConfigError(f"{where} = {shown} is out of range: must be {self.range_text()}")
         si = Quantity(value, expected).to_base_units().magnitude
         if self.integer:
             si = round(si)
         return si, value
+
+    def _example(self) -> str:
+        """How one value of this parameter is written, for messages."""
+        unit = format_unit(self.unit) if self.unit else ""
+        return f"e.g. {self.name}='{self.default} {unit}'" if unit else (
+            f"e.g. {self.name}={self.default}")
+
+
+def _many(value: Any) -> str:
+    """``'a list of 2 values'`` (or an array of that shape), for messages."""
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, str):
+        return "a list of values"
+    shape = np.shape(value) if not isinstance(value, set) else (len(value),)
+    kind = "an array of shape " + str(shape) if len(shape) > 1 else (
+        f"a list of {shape[0]} value{'s' if shape[0] != 1 else ''}")
+    return kind
+
+
+def _shown(raw: Any) -> str:
+    """A raw value for a message: text as given (a list in quotes), a huge number shortened."""
+    if isinstance(raw, str):
+        text = repr(raw) if written_as_list(raw) else raw
+    else:
+        text = str(raw) if isinstance(raw, numbers.Number) else repr(raw)
+    return text if len(text) <= 60 else f"{text[:24]}...{text[-12:]} ({len(text)} characters)"
+
+
+def _finite(value: Any) -> bool:
+    """``math.isfinite``, False for an integer too large for a float."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 @dataclass
@@ -327,7 +378,7 @@ def resolve_parameters(
         if name not in by_name:
             raise _unknown(name, by_name, "--samples")
         raw[name] = (value, "--samples")
-    from scaleweave.core.distributions import looks_like_distribution
+    from scaleweave.core.distribution_text import looks_like_distribution
 
     out = ParameterValues()
     for name, (value, origin) in raw.items():

@@ -3,23 +3,29 @@
 A case returns a :class:`CaseResult`. :func:`write_result` writes it into
 ``OUT/CASE/`` by building the whole folder under a temporary name beside it and
 renaming it into place at the end, so a crash, a NaN or Ctrl-C never leaves a
-half-written result, and a failed run keeps the previous good one.
+half-written result, and a failed run keeps the previous good one. The hidden
+folder a writer killed outright (SIGKILL) leaves is removed by the next write,
+never one another process is writing (:mod:`scaleweave.core.folders`).
 
 ``summary.json`` is the machine-readable contract every case follows::
 
     {"case", "title", "version", "commit", "seed", "runtime_s",
      "parameters": {NAME: {"value", "unit"}},
      "outputs":    {NAME: {"value", "unit", "lo", "hi"}},   # lo/hi: 95% interval or null
-     "references": [{"name", "value", "expected", "tolerance", "passed", "source"}],
+     "references": [{"name", "value", "expected", "tolerance", "passed", "source",
+                     "comparison", "unit"}],
      "skipped_references": [{"name", "reason"}],
      "validity":   [{"bridge", "diagnostic", "value", "limit", "ok"}]}
 
-plus ``figures`` (PNG names, headline first), ``description``, ``created``,
-``timings`` and ``status``.
+plus ``figures`` (PNG names, headline first), ``figure_captions`` (PNG name -> one
+line), ``description``, ``created``, ``timings`` and ``status``.
 
 Figures are drawn by the case's ``figures(dataset)`` from the ``result.nc`` just
 written (reopened), so what a figure shows is always in the results file and
-:func:`redraw` can draw it again from the folder alone.
+:func:`redraw` can draw it again from the folder alone. Each figure's caption is
+its own: a ``caption`` attribute set on the Figure, else its suptitle, else its
+axes' titles (:func:`figure_caption`); it is written into ``summary.json`` and into
+the PNG and SVG files (metadata ``Title``).
 """
 
 from __future__ import annotations
@@ -30,7 +36,6 @@ import math
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,12 +44,13 @@ from typing import TYPE_CHECKING, Any
 
 from scaleweave._version import __version__
 from scaleweave.core.checks import ReferenceCheck, SkippedReference, Validity
+from scaleweave.core.folders import discard_partial, make_partial, remove_stale, replace_folder
 from scaleweave.errors import ConfigError
 
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["CaseResult", "Output", "git_commit", "redraw", "write_result"]
+__all__ = ["CaseResult", "Output", "figure_caption", "git_commit", "redraw", "write_result"]
 
 
 @dataclass(frozen=True)
@@ -135,22 +141,30 @@ def _num(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-@lru_cache(maxsize=1)
-def git_commit() -> str | None:
-    """The git commit of the scaleweave source tree, or None outside a checkout."""
-    here = Path(__file__).resolve().parent
+@lru_cache(maxsize=8)
+def git_commit(where: str | os.PathLike | None = None) -> str | None:
+    """The git commit of the scaleweave source tree (or of ``where``), or None outside a checkout.
+
+    ``-dirty`` is appended when tracked files differ from the commit. Git is asked
+    without its optional locks (``--no-optional-locks``): a run never takes
+    ``.git/index.lock`` or rewrites the index, so it cannot disturb a git command
+    running in the same tree.
+    """
+    here = Path(where) if where is not None else Path(__file__).resolve().parent
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "--no-optional-locks", *args], cwd=here, env=env,
+                              capture_output=True, text=True, timeout=5, check=False)
+
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5,
-            check=False,
-        )
+        out = git("rev-parse", "HEAD")
+        commit = out.stdout.strip()
+        if out.returncode != 0 or len(commit) != 40:
+            return None
+        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
-    commit = out.stdout.strip()
-    if out.returncode != 0 or len(commit) != 40:
-        return None
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                           capture_output=True, text=True, timeout=5, check=False).stdout.strip()
     return commit + ("-dirty" if dirty else "")
 
 
@@ -197,8 +211,41 @@ def _check_units(ds: xr.Dataset, case_name: str) -> None:
         )
 
 
-def _save_figures(case: Any, nc_path: Path, folder: Path) -> list[str]:
-    """Draw ``case.report_figures`` from the results file, save PNG + SVG; return PNG names."""
+def figure_caption(fig: Any) -> str:
+    """A figure's one-line caption, from the figure itself.
+
+    The ``caption`` attribute when a case set one (``fig.caption = "..."``), else the
+    suptitle, else the titles of its axes joined with ``"; "``; ``""`` when it has
+    none. Line breaks and runs of spaces become one space.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> fig.subplots(1, 2)[0].set_title("left panel")
+    Text(0.5, 1.0, 'left panel')
+    >>> figure_caption(fig)
+    'left panel'
+    >>> fig.suptitle("Both panels,\\nat t = 1 s")
+    Text(0.5, 0.98, 'Both panels,\\nat t = 1 s')
+    >>> figure_caption(fig)
+    'Both panels, at t = 1 s'
+    """
+    own = getattr(fig, "caption", None)
+    texts = [own] if isinstance(own, str) and own.strip() else []
+    get_suptitle = getattr(fig, "get_suptitle", None)
+    if not texts and get_suptitle is not None and get_suptitle().strip():
+        texts = [get_suptitle()]
+    if not texts:
+        titles = [ax.get_title(loc) for ax in getattr(fig, "axes", [])
+                  for loc in ("left", "center", "right")]
+        texts = list(dict.fromkeys(t for t in titles if t.strip()))
+    return "; ".join(" ".join(t.split()) for t in texts)
+
+
+def _save_figures(case: Any, nc_path: Path, folder: Path) -> tuple[list[str], dict[str, str]]:
+    """Draw ``case.report_figures`` from the results file, save PNG + SVG (each with its
+    caption as metadata ``Title``); return the PNG names and their captions."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -208,31 +255,17 @@ def _save_figures(case: Any, nc_path: Path, folder: Path) -> list[str]:
     with xr.open_dataset(nc_path) as ds:
         ds.load()
         figures = case.report_figures(ds)
-    names = []
+    names, captions = [], {}
     for stem, fig in figures.items():
-        fig.savefig(folder / f"{stem}.png", dpi=130, bbox_inches="tight")
-        fig.savefig(folder / f"{stem}.svg", bbox_inches="tight")
+        caption = figure_caption(fig)
+        meta = {"Title": caption} if caption else {}
+        fig.savefig(folder / f"{stem}.png", dpi=130, bbox_inches="tight", metadata=meta)
+        fig.savefig(folder / f"{stem}.svg", bbox_inches="tight", metadata=meta)
         plt.close(fig)
         names.append(f"{stem}.png")
-    return names
-
-
-def _replace_folder(tmp: Path, final: Path) -> None:
-    """Move the finished ``tmp`` onto ``final``, keeping the old one until it is in place."""
-    old: Path | None = None
-    try:
-        os.chmod(tmp, 0o755)
-        if final.exists():
-            old = final.parent / f".{final.name}.{os.getpid()}.old"
-            os.replace(final, old)
-        os.replace(tmp, final)
-    except BaseException:
-        if old is not None and not final.exists():
-            os.replace(old, final)  # keep the previous good result
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        if caption:
+            captions[f"{stem}.png"] = caption
+    return names, captions
 
 
 def write_result(out_dir: str | os.PathLike, case: Any, result: CaseResult, params: Any,
@@ -265,7 +298,8 @@ def write_result(out_dir: str | os.PathLike, case: Any, result: CaseResult, para
     ds = result.dataset.copy()
     _check_units(ds, case.name)
     summary = _summary(case, result, params, seed, runtime_s, [])
-    tmp = Path(tempfile.mkdtemp(prefix=f".{case.name}.", suffix=".partial", dir=out))
+    remove_stale(out, case.name)  # what killed writers left
+    tmp = make_partial(out, case.name)
     try:
         reserved = {"result.nc", "summary.json"}
         for fname, writer in result.files.items():
@@ -290,15 +324,16 @@ def write_result(out_dir: str | os.PathLike, case: Any, result: CaseResult, para
             "timings": json.dumps(summary["timings"], default=_json_default),
         })
         ds.to_netcdf(tmp / "result.nc")
-        summary["figures"] = _save_figures(case, tmp / "result.nc", tmp)
+        summary["figures"], summary["figure_captions"] = _save_figures(
+            case, tmp / "result.nc", tmp)
         (tmp / "summary.json").write_text(
             json.dumps(summary, indent=2, default=_json_default, allow_nan=False) + "\n",
             encoding="utf-8",
         )
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard_partial(tmp)
         raise
-    _replace_folder(tmp, final)
+    replace_folder(tmp, final)
     return final
 
 
@@ -319,19 +354,20 @@ def redraw(folder: str | os.PathLike, case: Any) -> list[str]:
     """
     folder = Path(folder)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial",
-                                dir=folder.parent))
+    remove_stale(folder.parent, folder.name)
+    tmp = make_partial(folder.parent, folder.name)
     try:
         keep = set(summary.get("files", [])) | {"result.nc", "summary.json"}
         for item in folder.iterdir():
             if item.name in keep:
                 shutil.copy2(item, tmp / item.name)
-        summary["figures"] = _save_figures(case, tmp / "result.nc", tmp)
+        summary["figures"], summary["figure_captions"] = _save_figures(
+            case, tmp / "result.nc", tmp)
         (tmp / "summary.json").write_text(
             json.dumps(summary, indent=2, default=_json_default, allow_nan=False) + "\n",
             encoding="utf-8")
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard_partial(tmp)
         raise
-    _replace_folder(tmp, folder)
+    replace_folder(tmp, folder)
     return summary["figures"]

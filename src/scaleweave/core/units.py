@@ -28,6 +28,7 @@ __all__ = [
     "si_unit",
     "to_si",
     "ureg",
+    "written_as_list",
 ]
 
 ureg: pint.UnitRegistry = pint.get_application_registry()
@@ -65,13 +66,17 @@ def format_unit(unit: str | pint.Unit) -> str:
     return "" if u == ureg.dimensionless else f"{u:~P}"
 
 
-def parse_quantity(text: str | float | int | pint.Quantity, default_unit: str) -> pint.Quantity:
+def parse_quantity(text: str | float | int | pint.Quantity | Any, default_unit: str
+                   ) -> pint.Quantity:
     """Read a value with a unit.
 
     Parameters
     ----------
-    text : str, float, int or pint.Quantity
-        ``"0.5 fs"``, ``"3"`` or a number (then read in ``default_unit``), or a quantity.
+    text : str, float, int, array_like or pint.Quantity
+        ``"0.5 fs"``, ``"3"`` or a number (then read in ``default_unit``), an array or
+        a list of numbers (an array in ``default_unit``, for array ports), or a
+        quantity. Text holds one value: ``"(1, 0)"`` or ``"[9, 0.5]"`` is refused,
+        not read as a product of its entries.
     default_unit : str
         Unit for bare numbers.
 
@@ -82,7 +87,8 @@ def parse_quantity(text: str | float | int | pint.Quantity, default_unit: str) -
     Raises
     ------
     UnitError
-        If the text cannot be read as a quantity.
+        If the text cannot be read as one quantity (a list written as text, a number
+        too large for a float, an unknown unit).
 
     Examples
     --------
@@ -90,6 +96,8 @@ def parse_quantity(text: str | float | int | pint.Quantity, default_unit: str) -
     5e-16
     >>> parse_quantity(3, "m")
     <Quantity(3, 'meter')>
+    >>> parse_quantity([1, 2], "m").magnitude
+    array([1., 2.])
     """
     if isinstance(text, pint.Quantity):
         return text
@@ -97,17 +105,35 @@ def parse_quantity(text: str | float | int | pint.Quantity, default_unit: str) -
         raise UnitError(f"expected a number with a unit, got the boolean {text!r}")
     if isinstance(text, (int, float, np.integer, np.floating)):
         return Quantity(text, _unit(default_unit))
+    if isinstance(text, (np.ndarray, list, tuple)):
+        try:
+            values = np.asarray(text, dtype=float)
+        except (TypeError, ValueError):
+            raise UnitError(f"expected numbers, got {text!r}") from None
+        return Quantity(values, _unit(default_unit))
     s = str(text).strip()
     if not s:
         raise UnitError("expected a number with a unit, got an empty value")
+    if written_as_list(s):
+        raise UnitError(f"cannot read {s!r} as a quantity: it is written as a list of "
+                        "values; give one value")
     match = _NUMBER_UNIT.match(s)
     try:
         if match and match.group(2):  # "25 degC": number times unit, offset units too
-            q = Quantity(float(match.group(1)), _unit(match.group(2).strip()))
+            try:
+                q = Quantity(float(match.group(1)), _unit(match.group(2).strip()))
+            except UnitError:  # or an expression: "1/m^3", "2^10"
+                try:
+                    q = _expression(s)
+                except Exception:
+                    raise UnitError(f"unknown unit {match.group(2).strip()!r}") from None
         else:
-            q = ureg.parse_expression(s)
+            q = _expression(s)
     except UnitError as exc:
         raise UnitError(f"cannot read {s!r} as a quantity: {exc}") from None
+    except OverflowError:
+        raise UnitError(f"cannot read {s!r} as a quantity: it is too large for a float "
+                        "(above 1.8e308)") from None
     except Exception as exc:  # pint raises a zoo of tokenizer errors
         raise UnitError(f"cannot read {s!r} as a quantity: {exc}") from None
     if not isinstance(q, pint.Quantity):
@@ -119,6 +145,32 @@ def parse_quantity(text: str | float | int | pint.Quantity, default_unit: str) -
     return q
 
 
+def _expression(s: str) -> Any:
+    """``s`` read by pint's expression parser.
+
+    A power of integers (``9**9**9``) would be computed exactly, without end; in
+    floats it overflows at once.
+    """
+    return ureg.parse_expression(_INTEGER.sub(r"\1.0", s) if _POWER.search(s) else s)
+
+
+def written_as_list(text: str) -> bool:
+    """True if ``text`` is written as several values (``"(1, 0)"``, ``"[9, 0.5]"``).
+
+    Examples
+    --------
+    >>> written_as_list("[9, 0.5]"), written_as_list("(1 + 2) m")
+    (True, False)
+    """
+    return bool(_SEQUENCE.search(text))
+
+
+#: Text that is a list, not one value: a comma, or brackets/braces.
+_SEQUENCE = re.compile(r"[,\[\]{}]")
+#: A power with a number as its base: ``10**400``, ``2^10``.
+_POWER = re.compile(r"[\d.)]\s*(\*\*|\^)")
+#: An integer literal not part of a decimal, an exponent or a unit name.
+_INTEGER = re.compile(r"(?<![\w.])(\d+)(?![\w.])")
 _NUMBER_UNIT = re.compile(
     r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\d.eE])\s*([^\d\s*+-].*)?$")
 _SUBSTANCE = ureg.Unit("mol").dimensionality

@@ -1,7 +1,8 @@
 """The Dask executor, :class:`DaskExecutor`: samples on a Dask ``distributed`` cluster.
 
 Either a running scheduler (``--scheduler ADDRESS``) or a local cluster of worker
-processes (``--workers N``). Dask is imported only when the executor starts.
+processes (``--workers N``). Dask is imported only when the executor starts; a
+scheduler address is checked before (:func:`check_scheduler_address`).
 """
 
 from __future__ import annotations
@@ -9,16 +10,66 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import uuid
+import warnings
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from scaleweave.errors import ConfigError, MissingExtraError
-from scaleweave.execution.tasks import Executor, Outcome, SampleFunction, Task, TaskError, run_task
+from scaleweave.execution.tasks import (
+    Executor,
+    Outcome,
+    SampleFunction,
+    Task,
+    TaskError,
+    run_task,
+    sigint_ignored,
+)
 
-__all__ = ["DaskExecutor"]
+__all__ = ["DaskExecutor", "check_scheduler_address"]
 
 DEFAULT_CONNECT_TIMEOUT = 5.0  # s, to reach a Dask scheduler before giving up
+_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")  # distributed's comm backends
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(\d{1,5})$")
+_TASKS_PER_WORKER = 4  # tasks in flight per worker (the rest are submitted as they finish)
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` as a Dask scheduler address, or a one-line :class:`ConfigError`.
+
+    ``HOST:PORT`` means ``tcp://HOST:PORT``. Checked before Dask is imported, so a
+    mistyped ``--scheduler`` fails at once instead of timing out.
+
+    Examples
+    --------
+    >>> check_scheduler_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    >>> check_scheduler_address("notanaddress")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    scaleweave.errors.ConfigError: --scheduler 'notanaddress' is not a Dask ... it has no port; ...
+    """
+    text = address.strip() if isinstance(address, str) else ""
+    scheme, sep, location = text.partition("://")
+    if not sep:
+        scheme, location = "tcp", text
+    why = None
+    if not text:
+        why = "it is empty"
+    elif scheme not in _SCHEMES:
+        why = f"unknown scheme {scheme + '://'!r} (known: {', '.join(_SCHEMES)})"
+    elif scheme != "inproc":
+        match = _HOST_PORT.match(location)
+        if match is None:
+            why = "it has no port" if ":" not in location else "it is not HOST:PORT"
+        elif not 0 < int(match[2]) < 65536:
+            why = f"port {match[2]} is outside 1 to 65535"
+    if why:
+        raise ConfigError(f"--scheduler {address!r} is not a Dask scheduler address: {why}; "
+                          "give it as tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+    return text
 
 
 def _dask_run(task: Task, fn: SampleFunction) -> Outcome:
@@ -69,7 +120,7 @@ class DaskExecutor(Executor):
         if address is not None and (not isinstance(address, str) or not address.strip()):
             raise ConfigError(f"DaskExecutor: scheduler address must be a non-empty string, got "
                               f"{address!r}")
-        self.address = address.strip() if address is not None else None
+        self.address = check_scheduler_address(address) if address is not None else None
         self._n = workers
         self.connect_timeout = float(connect_timeout)
         self.trim_malloc = bool(trim_malloc)
@@ -125,7 +176,8 @@ class DaskExecutor(Executor):
         overrides: dict[str, Any] = {}
         if not self.trim_malloc:
             overrides["distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"] = None
-        with dask.config.set(overrides):  # read by each Nanny when it is created
+        # Workers start with SIGINT ignored: Ctrl-C is the driver's (one line, exit 130).
+        with dask.config.set(overrides), sigint_ignored():  # config read by each Nanny
             cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR,
                                    # no dashboard; its HTTP server on a free port
@@ -146,7 +198,8 @@ class DaskExecutor(Executor):
             return
         from distributed.utils import silence_logging_cmgr
 
-        with silence_logging_cmgr(logging.ERROR):  # shutdown chatter at INFO level
+        # Shutdown chatter: at INFO level, and after Ctrl-C at ERROR (lost scattered data)
+        with silence_logging_cmgr(logging.CRITICAL):
             if client is not None:
                 with contextlib.suppress(Exception):
                     client.close()
@@ -156,28 +209,49 @@ class DaskExecutor(Executor):
 
     def map_unordered(self, fn: SampleFunction, tasks: Sequence[Task]
                       ) -> Iterator[tuple[int, Outcome]]:
-        """Submit every task; yield outcomes as futures finish (see `Executor.map_unordered`)."""
-        tasks = list(tasks)
-        if not tasks:
+        """Submit the tasks a few per worker at a time; yield outcomes as futures finish
+        (see `Executor.map_unordered`).
+
+        Only about four tasks per worker are on the cluster at once, the rest are
+        submitted as those finish: no large graph is sent, and Ctrl-C has little to
+        cancel.
+        """
+        queue = deque(tasks)
+        if not queue:
             return
         from distributed import as_completed
 
         client = self.client
         token = uuid.uuid4().hex[:12]
         fn_future = client.scatter(fn, broadcast=True, hash=False)
-        futures = client.map(_dask_run, tasks, fn=fn_future, pure=False,
-                             key=[f"scaleweave-sample-{token}-{t.index}" for t in tasks])
-        index_of = {f.key: t.index for f, t in zip(futures, tasks, strict=True)}
-        remaining = set(futures)
+        window = max(8, _TASKS_PER_WORKER * self.workers)
+        index_of: dict[str, int] = {}
+
+        def submit(k: int) -> list[Any]:
+            batch = [queue.popleft() for _ in range(min(k, len(queue)))]
+            with warnings.catch_warnings():  # one task may still be large: not our noise
+                warnings.filterwarnings("ignore", message="Sending large graph")
+                futures = client.map(_dask_run, batch, fn=fn_future, pure=False,
+                                     key=[f"scaleweave-sample-{token}-{t.index}"
+                                          for t in batch])
+            index_of.update({f.key: t.index for f, t in zip(futures, batch, strict=True)})
+            return futures
+
+        remaining = set(submit(window))
+        running = as_completed(list(remaining), loop=client.loop)
         try:
-            for future in as_completed(futures, loop=client.loop):
+            for future in running:
                 remaining.discard(future)
                 try:
                     outcome = future.result()
                 except Exception as exc:  # KilledWorker, deserialisation, cancelled
                     outcome = Outcome(error=TaskError.from_exception(exc))
                 future.release()
-                yield index_of[future.key], outcome
+                if queue and len(remaining) <= window // 2:
+                    more = submit(window - len(remaining))
+                    remaining.update(more)
+                    running.update(more)
+                yield index_of.pop(future.key), outcome
         finally:
             if remaining:
                 with contextlib.suppress(Exception):

@@ -36,6 +36,7 @@ from scaleweave.execution.tasks import (
     Task,
     TaskError,
     run_task,
+    sigint_ignored,
 )
 
 __all__ = ["THREAD_LIMITS", "ProcessExecutor"]
@@ -149,9 +150,10 @@ def _start_worker(thread_limits: Mapping[str, str]) -> tuple[Any, Any]:
         ours, theirs = socket.socketpair()
         try:
             fd = theirs.fileno()
-            process = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, str(fd), json.dumps(sys.path)],
-                pass_fds=(fd,), stdin=subprocess.DEVNULL, env={**os.environ, **env})
+            with sigint_ignored():  # inherited: Ctrl-C is the driver's to handle
+                process = subprocess.Popen(
+                    [sys.executable, "-c", _BOOT, str(fd), json.dumps(sys.path)],
+                    pass_fds=(fd,), stdin=subprocess.DEVNULL, env={**os.environ, **env})
         finally:
             theirs.close()
         return process, multiprocessing.connection.Connection(ours.detach())

@@ -222,6 +222,19 @@ class CampaignStore:
         """The ``meta`` table: ``campaign_key``, ``created_at``, ``scaleweave_version``."""
         return dict(self._conn.execute("SELECT name, value FROM meta").fetchall())
 
+    def setdefault_meta(self, name: str, value: str) -> str:
+        """Record ``meta[name] = value`` unless a value is recorded; return the recorded one.
+
+        What the first run of a campaign decides about its layout (how its rows are
+        cut into samples) is kept this way, so a resumed run continues it whatever
+        its own settings (e.g. another worker count).
+        """
+        with self._conn:
+            self._conn.execute("INSERT OR IGNORE INTO meta(name, value) VALUES (?, ?)",
+                               (str(name), str(value)))
+        return self._conn.execute("SELECT value FROM meta WHERE name = ?",
+                                  (str(name),)).fetchone()[0]
+
     # closing
 
     def close(self) -> None:

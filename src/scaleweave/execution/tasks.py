@@ -10,11 +10,15 @@ took in its worker: a sample that raises is reported, never fatal to the ensembl
 
 :class:`SerialExecutor` runs every sample in the calling process, in order; the
 parallel executors are in :mod:`~scaleweave.execution.process` and
-:mod:`~scaleweave.execution.dask`.
+:mod:`~scaleweave.execution.dask`; both start their worker processes inside
+:func:`sigint_ignored`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 import traceback
 from abc import ABC, abstractmethod
@@ -32,6 +36,7 @@ __all__ = [
     "Task",
     "TaskError",
     "run_task",
+    "sigint_ignored",
 ]
 
 
@@ -200,3 +205,23 @@ class SerialExecutor(Executor):
 
     def __repr__(self) -> str:
         return "SerialExecutor()"
+
+
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while worker processes are started, so they start with it ignored.
+
+    A terminal's Ctrl-C goes to every process of the foreground group; the driver
+    handles it (stops the workers, exits 130). A worker that inherits SIGINT
+    ignored never prints a ``KeyboardInterrupt`` traceback of its own, not even
+    while its interpreter starts. Outside the main thread (where signal handlers
+    cannot be set) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

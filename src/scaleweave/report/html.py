@@ -12,242 +12,45 @@ report; its case is shown as ``unreadable summary: <reason>``.
 
 Every piece of text taken from a summary is HTML-escaped.
 
-The style sheet is in :mod:`~scaleweave.report.style`, the number formatting in
-:mod:`~scaleweave.report.format` and the reading of summaries in
-:mod:`~scaleweave.report.summary`; what is left, the page and its sections, is one
-module because each section builder is a few lines and they share the table helpers.
+Units are typeset (``A*h`` as A·h, ``m^2/s`` as m²/s) and every reference value
+carries its unit. Each figure has a numbered one-line caption from the figure's own
+metadata. A deliberate counter-example outside its limit is an *expected failure*:
+shown, never counted against its case or the page. Cases that ``run all`` skipped
+for a missing extra (``skipped.json``) are listed with the command that installs it.
+
+The style sheet is in :mod:`~scaleweave.report.style`, the number and unit
+formatting in :mod:`~scaleweave.report.format`, the reading of summaries in
+:mod:`~scaleweave.report.summary`, the figures in :mod:`~scaleweave.report.figures`,
+the tables in :mod:`~scaleweave.report.tables` and the skipped cases in
+:mod:`~scaleweave.report.skipped`; what is left is the page and its case sections.
 """
 
 from __future__ import annotations
 
 import os
-import struct
 import tempfile
-from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 from urllib.parse import quote
 
-from scaleweave.report.format import (
-    _DASH,
-    _commit_html,
-    _created_html,
-    _deviation_html,
-    _duration,
-    _e,
-    _num,
-    _tolerance_html,
-    _value_html,
-    format_number,
-)
+from scaleweave.report.figures import _figures_html
+from scaleweave.report.format import _DASH, _commit_html, _duration, _e, format_number
+from scaleweave.report.skipped import _skipped_html as _skipped_cases_html
 from scaleweave.report.style import _CSS
 from scaleweave.report.summary import REQUIRED_KEYS as REQUIRED_KEYS
 from scaleweave.report.summary import _Case, _load_case
+from scaleweave.report.tables import (
+    _badge,
+    _count_cell,
+    _outputs_html,
+    _parameters_html,
+    _references_html,
+    _run_html,
+    _skipped_html,
+    _table,
+    _validity_html,
+)
 
 __all__ = ["build_report", "format_number"]
-
-
-# --------------------------------------------------------------------------- figures
-
-
-def _png_size(path: Path) -> tuple[int, int] | None:
-    """Width and height of a PNG from its header, or None."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(24)
-    except OSError:
-        return None
-    if len(head) == 24 and head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
-        width, height = struct.unpack(">II", head[16:24])
-        return int(width), int(height)
-    return None
-
-
-# --------------------------------------------------------------------------- HTML
-
-
-def _href(folder: str, relative: str) -> str:
-    parts = [quote(folder), *(quote(p) for p in PurePosixPath(relative).parts)]
-    return _e("/".join(parts))
-
-
-def _badge(kind: str, label: str) -> str:
-    return f'<span class="badge {kind}">{_e(label)}</span>'
-
-
-def _count_cell(good: int, total: int) -> str:
-    if total == 0:
-        return f'<span class="muted">{_DASH}</span>'
-    cls = "count-good" if good == total else "count-bad"
-    return f'<span class="{cls}">{good}/{total}</span>'
-
-
-def _table(headers: list[tuple[str, str]], rows: list[list[str]], cls: str = "data") -> str:
-    """A table; ``headers`` are (label, css class) and cells are ready HTML."""
-    head = "".join(f'<th class="{c}" scope="col">{h}</th>' for h, c in headers)
-    body = "\n".join(
-        "<tr>"
-        + "".join(f'<td class="{c}">{cell}</td>' for (_, c), cell in zip(headers, row, strict=True))
-        + "</tr>"
-        for row in rows
-    )
-    return (
-        f'<div class="table-wrap"><table class="{cls}">\n<thead><tr>{head}</tr></thead>\n'
-        f"<tbody>\n{body}\n</tbody></table></div>"
-    )
-
-
-def _figures_html(case: _Case) -> str:
-    assert case.summary is not None
-    figures = [f for f in case.summary.get("figures") or [] if f]
-    if not figures:
-        return ""
-    title = case.summary["title"]
-    parts: list[str] = []
-    thumbs: list[str] = []
-    for i, fig in enumerate(figures):
-        rel = PurePosixPath(fig.replace("\\", "/"))
-        if rel.is_absolute() or ".." in rel.parts:
-            parts.append(f'<p class="note">figure {_e(fig)} skipped: outside the case folder</p>')
-            continue
-        file = case.path.joinpath(*rel.parts)
-        if not file.is_file():
-            parts.append(f'<p class="note">figure missing: {_e(fig)}</p>')
-            continue
-        href = _href(case.folder, rel.as_posix())
-        size = _png_size(file)
-        dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
-        alt = _e(f"{title}: {rel.name}")
-        caption = _e(rel.name)
-        if i == 0:
-            parts.append(
-                f'<figure class="headline"><a href="{href}" title="open full size">'
-                f'<img src="{href}" alt="{alt}"{dims}></a>'
-                f"<figcaption>{caption}</figcaption></figure>"
-            )
-        else:
-            thumbs.append(
-                f'<figure class="thumb"><a href="{href}" title="open full size">'
-                f'<img src="{href}" alt="{alt}"{dims} loading="lazy"></a>'
-                f"<figcaption>{caption}</figcaption></figure>"
-            )
-    if thumbs:
-        parts.append('<div class="thumbs">' + "".join(thumbs) + "</div>")
-    return "\n".join(parts)
-
-
-def _outputs_html(outputs: Mapping[str, Any]) -> str:
-    if not outputs:
-        return '<p class="muted">No outputs.</p>'
-    with_desc = any(
-        isinstance(o.get("description"), str) and o["description"] for o in outputs.values()
-    )
-    headers = [("Output", "name"), ("Value", "value")]
-    if with_desc:
-        headers.append(("Description", "desc"))
-    rows = []
-    for name, o in outputs.items():
-        row = [
-            f"<code>{_e(name)}</code>",
-            _value_html(o["value"], o.get("unit"), o.get("lo"), o.get("hi"), o.get("kind")),
-        ]
-        if with_desc:
-            row.append(_e(o.get("description") or ""))
-        rows.append(row)
-    return _table(headers, rows, "data outputs")
-
-
-def _references_html(references: list[dict[str, Any]]) -> str:
-    if not references:
-        return '<p class="muted">No reference checks.</p>'
-    headers = [
-        ("Check", "name"),
-        ("Ours", "num"),
-        ("Expected", "num"),
-        ("Tolerance", "tol"),
-        ("Deviation", "num"),
-        ("Result", "badge-cell"),
-        ("Source", "source"),
-    ]
-    rows = []
-    for r in references:
-        comparison = str(r.get("comparison") or "rel")
-        rows.append(
-            [
-                _e(r["name"]),
-                _num(r["value"]),
-                _num(r["expected"]),
-                _tolerance_html(comparison, r["tolerance"]),
-                _deviation_html(comparison, r["value"], r["expected"]),
-                _badge("good", "PASS") if r["passed"] else _badge("bad", "FAIL"),
-                _e(r.get("source") or ""),
-            ]
-        )
-    return _table(headers, rows, "data references")
-
-
-def _skipped_html(skipped: Any) -> str:
-    """References that did not apply to the chosen inputs, with the reason (not failures)."""
-    if not isinstance(skipped, list) or not skipped:
-        return ""
-    items = "".join(f"<li>{_e(r.get('name', '?'))}: {_e(r.get('reason', ''))}</li>"
-                    for r in skipped if isinstance(r, dict))
-    return (f'<p class="muted">Not applicable to these inputs (skipped, not failed):</p>'
-            f'<ul class="skipped">{items}</ul>')
-
-
-def _validity_html(validity: list[dict[str, Any]]) -> str:
-    if not validity:
-        return '<p class="muted">No validity diagnostics.</p>'
-    headers = [
-        ("Bridge", "name"),
-        ("Diagnostic", "diag"),
-        ("Value", "num"),
-        ("Limit", "num"),
-        ("Status", "badge-cell"),
-    ]
-    rows = [
-        [
-            _e(d["bridge"]),
-            _e(d["diagnostic"]),
-            _num(d["value"]),
-            _num(d["limit"]),
-            (_badge("good", "OK") if d["ok"] else
-             _badge("neutral", "COUNTER-EXAMPLE") if d.get("counterexample") else
-             _badge("bad", "OUTSIDE")),
-        ]
-        for d in validity
-    ]
-    return _table(headers, rows, "data validity")
-
-
-def _run_html(s: Mapping[str, Any]) -> str:
-    seed = s.get("seed")
-    items = [
-        ("Runtime", _duration(s.get("runtime_s"))),
-        ("Seed", _e(seed) if seed is not None else _DASH),
-        ("Version", _e(s.get("version") or _DASH)),
-        ("Commit", _commit_html(s.get("commit"))),
-        ("Created", _created_html(s.get("created"))),
-    ]
-    body = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in items)
-    return f'<dl class="run">{body}</dl>'
-
-
-def _parameters_html(parameters: Mapping[str, Any]) -> str:
-    if not parameters:
-        return ""
-    rows = [
-        [f"<code>{_e(name)}</code>", _num(p["value"]), _e(p.get("unit") or "")]
-        for name, p in parameters.items()
-    ]
-    table = _table(
-        [("Parameter", "name"), ("Value", "num"), ("Unit", "unit-col")], rows, "data parameters"
-    )
-    return (
-        f'<details class="parameters"><summary>Parameters ({len(parameters)})</summary>'
-        f"{table}</details>"
-    )
 
 
 def _case_html(case: _Case) -> str:
@@ -263,12 +66,16 @@ def _case_html(case: _Case) -> str:
             "</section>"
         )
     s = case.summary
-    nref, nval = len(case.references), len(case.validity)
+    nref = len(case.references)
     facts = [f"<code>{_e(case.folder)}</code>"]
     if nref:
         facts.append(f"{case.n_passed}/{nref} reference checks passed")
-    if nval:
-        facts.append(f"{case.n_ok}/{nval} validity diagnostics within limits")
+    if case.n_counted:
+        facts.append(f"{case.n_ok}/{case.n_counted} validity diagnostics within limits")
+    if case.expected_failures:
+        n = len(case.expected_failures)
+        facts.append(f"{n} expected failure{'s' if n != 1 else ''} (deliberate "
+                     f"counter-example{'s' if n != 1 else ''})")
     desc = s.get("description")
     parts = [
         f'<section class="case" id="{cid}">',
@@ -280,7 +87,7 @@ def _case_html(case: _Case) -> str:
         "<h3>Outputs</h3>",
         _outputs_html(s["outputs"]),
         "<h3>Reference checks</h3>",
-        _references_html(case.references),
+        _references_html(case),
         _skipped_html(s.get("skipped_references")),
         "<h3>Validity diagnostics</h3>",
         _validity_html(case.validity),
@@ -322,7 +129,9 @@ def _overview_html(cases: list[_Case]) -> str:
                 "</span>",
                 _badge(*c.status),
                 _count_cell(c.n_passed, len(c.references)),
-                _count_cell(c.n_ok, len(c.validity)),
+                _count_cell(c.n_ok, c.n_counted) + (
+                    f'<span class="sub">+{len(c.expected_failures)} expected</span>'
+                    if c.expected_failures else ""),
                 _duration(c.summary.get("runtime_s")),
             ]
         )
@@ -357,12 +166,16 @@ def _report_version() -> str:
 def _page(folder: Path, cases: list[_Case]) -> str:
     n_ref = sum(len(c.references) for c in cases)
     n_pass = sum(c.n_passed for c in cases)
-    n_outside = sum(len(c.validity) - c.n_ok for c in cases)
+    n_outside = sum(c.n_counted - c.n_ok for c in cases)
+    n_expected = sum(len(c.expected_failures) for c in cases)
     n_unreadable = sum(1 for c in cases if c.summary is None)
     status = (
         f"{n_pass} of {n_ref} reference checks passed, "
         f"{n_outside} validity diagnostics outside their limits"
     )
+    if n_expected:
+        status += (f" ({n_expected} expected failure{'s' if n_expected != 1 else ''} of "
+                   "deliberate counter-examples not counted)")
     status_kind = "bad" if n_pass < n_ref or n_unreadable else ("warn" if n_outside else "good")
     unreadable = (
         f'<p class="status-note">{n_unreadable} case{"s" if n_unreadable != 1 else ""} '
@@ -374,6 +187,7 @@ def _page(folder: Path, cases: list[_Case]) -> str:
     version = _report_version()
     versions = _versions_line(cases)
     sections = "\n\n".join(_case_html(c) for c in cases)
+    skipped = _skipped_cases_html(folder, {c.folder for c in cases})
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -402,7 +216,7 @@ def _page(folder: Path, cases: list[_Case]) -> str:
 <h2>Overview</h2>
 {_overview_html(cases)}
 </section>
-
+{skipped}
 {sections}
 </main>
 <footer class="wrap">Written by scaleweave {_e(version)} · a static page: no scripts, no

@@ -68,6 +68,14 @@ h3 { font-size: 13px; font-weight: 650; text-transform: uppercase; letter-spacin
 .badge.warn { color: var(--warn); background: var(--warn-bg); border-color: var(--warn-line); }
 .badge.neutral { color: var(--neutral); background: var(--neutral-bg);
                  border-color: var(--neutral-line); }
+.badge.expected { color: var(--neutral); background: var(--neutral-bg);
+                  border-color: var(--neutral-line); border-style: dashed; }
+td.badge-cell .sub { display: block; color: var(--faint); font-size: 11px; }
+.expected-note { font-size: 13px; margin: 8px 0 0; }
+section.skipped-cases { background: var(--bg); border: 1px solid var(--warn-line);
+  border-radius: 10px; padding: 18px 26px 14px; margin-bottom: 24px; }
+section.skipped-cases h2 { font-size: 17px; }
+section.skipped-cases p { margin: 6px 0 10px; font-size: 14px; }
 
 .table-wrap { overflow-x: auto; }
 table.data { width: 100%; border-collapse: collapse; font-size: 14px;
@@ -95,17 +103,19 @@ table.overview .sub { display: block; color: var(--faint); font-size: 12.5px; fo
 .nonfinite { color: var(--bad); font-family: var(--mono); font-weight: 600; }
 sup { font-size: 0.72em; line-height: 0; }
 
-figure { margin: 0; }
-figure.headline { margin: 18px 0 6px; text-align: center; }
-figure.headline img { display: block; margin: 0 auto; width: auto; height: auto;
-                      max-width: min(100%, 900px); max-height: 620px;
-                      border: 1px solid var(--line); border-radius: 6px; background: #fff; }
-figcaption { color: var(--faint); font-size: 12px; margin-top: 5px; font-family: var(--mono); }
-.thumbs { display: flex; flex-wrap: wrap; gap: 14px; justify-content: center; margin: 10px 0 4px; }
-figure.thumb { width: 220px; text-align: center; }
-figure.thumb img { display: block; margin: 0 auto; width: auto; height: auto;
-                   max-width: 100%; max-height: 180px; border: 1px solid var(--line);
-                   border-radius: 5px; background: #fff; }
+figure { margin: 0; min-width: 0; }
+figure img { display: block; margin: 0 auto; width: auto; height: auto; max-width: 100%;
+             border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+figure.headline { margin: 18px 0 6px; }
+figure.headline img { max-height: 640px; }
+figcaption { color: var(--muted); font-size: 13px; line-height: 1.4; margin: 7px auto 0;
+             max-width: 90ch; text-align: center; }
+.fig-label { color: var(--text); font-weight: 600; }
+.fig-file { color: var(--faint); font-family: var(--mono); font-size: 11.5px;
+            white-space: nowrap; margin-left: 4px; }
+.figures { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 26px 28px;
+           align-items: start; margin: 22px 0 8px; }
+figure.secondary.wide { grid-column: 1 / -1; }
 figure a:hover img { border-color: var(--accent); }
 
 dl.run { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr));
@@ -123,13 +133,13 @@ footer { color: var(--faint); font-size: 12.5px; padding: 4px 24px 40px; }
 @media (max-width: 640px) {
   .wrap { padding: 0 12px; }
   section.overview, section.case { padding: 16px 14px; }
-  figure.thumb { width: 45%; }
+  .figures { grid-template-columns: minmax(0, 1fr); }
 }
 @media print {
   body { background: #fff; font-size: 11pt; }
   .page-header { border: none; padding: 0 0 12px; margin-bottom: 12px; }
-  section.overview, section.case { border: none; box-shadow: none; padding: 0;
-                                   margin-bottom: 18px; }
+  section.overview, section.case, section.skipped-cases { border: none; box-shadow: none;
+                                   padding: 0; margin-bottom: 18px; }
   section.case { break-before: page; }
   .back { display: none; }
   a { color: inherit; }

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,20 @@ class _Case:
         return sum(1 for r in self.references if r["passed"])
 
     @property
+    def expected_failures(self) -> list[dict[str, Any]]:
+        """Deliberate counter-examples outside their limits: shown failing on purpose,
+        never counted as failures (see :class:`~scaleweave.core.checks.Validity`)."""
+        return [d for d in self.validity if not d["ok"] and d.get("counterexample")]
+
+    @property
+    def n_counted(self) -> int:
+        """Validity diagnostics that count: all but the expected failures."""
+        return len(self.validity) - len(self.expected_failures)
+
+    @property
     def n_ok(self) -> int:
-        # A deliberate counter-example is shown failing on purpose: not a failure.
-        return sum(1 for d in self.validity if d["ok"] or d.get("counterexample"))
+        """Diagnostics that count and are within their limits."""
+        return sum(1 for d in self.validity if d["ok"])
 
     @property
     def status(self) -> tuple[str, str]:
@@ -59,11 +71,37 @@ class _Case:
             return "bad", "UNREADABLE"
         if self.n_passed < len(self.references):
             return "bad", "FAIL"
-        if self.n_ok < len(self.validity):
+        if self.n_ok < self.n_counted:
             return "warn", "OUTSIDE"
         if not self.references and not self.validity:
             return "neutral", "NO CHECKS"
         return "good", "PASS"
+
+    def reference_unit(self, ref: Mapping[str, Any]) -> str | None:
+        """The unit of a reference check's values, or None when it is not known.
+
+        Summaries record it (``unit``); for one written before they did, it is the
+        unit of the one output holding exactly the check's value, when the outputs
+        that do agree on it.
+        """
+        if isinstance(ref.get("unit"), str):
+            return ref["unit"]
+        value = ref.get("value")
+        if value is None or self.summary is None:
+            return None
+        units = {o.get("unit") or "" for o in self.summary["outputs"].values()
+                 if o.get("value") == value}
+        return units.pop() if len(units) == 1 else None
+
+    def caption(self, figure: str) -> str:
+        """A figure's one-line caption: recorded by the run, else from its file name."""
+        captions = (self.summary or {}).get("figure_captions") or {}
+        text = captions.get(figure)
+        if isinstance(text, str) and text.strip():
+            return text
+        stem = figure.replace("\\", "/").rpartition("/")[2].rpartition(".")[0] or figure
+        words = " ".join(stem.replace("_", " ").replace("-", " ").split())
+        return words[:1].upper() + words[1:]
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:
@@ -80,7 +118,7 @@ def _check_summary(data: Any) -> str | None:
             return f"missing key {key!r}"
         if not isinstance(data[key], kind):
             return f"{key!r} must be {_type_name(kind)}, got {type(data[key]).__name__}"
-    for key, kind in (("parameters", dict), ("figures", list)):
+    for key, kind in (("parameters", dict), ("figures", list), ("figure_captions", dict)):
         if data.get(key) is not None and not isinstance(data[key], kind):
             return f"{key!r} must be {_type_name(kind)}, got {type(data[key]).__name__}"
     for name, entry in data["outputs"].items():

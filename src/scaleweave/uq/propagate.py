@@ -31,9 +31,10 @@ from scaleweave.core.distributions import Uncertain
 from scaleweave.core.study import Study
 from scaleweave.errors import ConfigError, ModelError
 from scaleweave.uq.sampling import box_vertices, unit_samples
+from scaleweave.uq.sizes import check_sizes
 
-__all__ = ["Evaluator", "PropagationResult", "batch_evaluator", "exceedance_bounds", "pbox_bounds",
-           "plan", "propagate", "summary_value"]
+__all__ = ["Evaluator", "PropagationResult", "batch_evaluator", "exceedance_bounds",
+           "in_port_units", "pbox_bounds", "plan", "propagate", "summary_value"]
 
 #: Evaluates rows of SI parameter values: ``(names, X) -> {"model.port": array}``.
 Evaluator = Callable[[Sequence[str], np.ndarray], dict[str, np.ndarray]]
@@ -136,6 +137,17 @@ def plan(uncertain: Mapping[str, Uncertain]) -> tuple[list[str], list[str], str]
     return outer, inner, "pbox"
 
 
+def in_port_units(study: Study, uncertain: Mapping[str, Uncertain]) -> dict[str, Uncertain]:
+    """The distributions read in the units of the ports they feed.
+
+    One rule with bare numbers: a distribution without a unit is in its port's unit;
+    one with a unit must have the port's dimension (:meth:`Uncertain.in_unit`).
+    """
+    return {n: d.in_unit(study.parameter_unit(n), where=f"uncertain parameter {n!r}")
+            if isinstance(d, Uncertain) and n in study.bindings else d
+            for n, d in uncertain.items()}
+
+
 def _values(dists: Sequence[Uncertain], U: np.ndarray) -> np.ndarray:
     return np.column_stack([d.ppf(U[:, j]) for j, d in enumerate(dists)]) if dists else (
         np.empty((len(U), 0)))
@@ -222,6 +234,9 @@ def propagate(
         )
     if not uncertain:
         raise ConfigError("nothing to propagate: no parameter is uncertain")
+    uncertain = in_port_units(study, uncertain)
+    check_sizes(uncertain, n=n, method=method, replicates=replicates, n_outer=n_outer,
+                n_inner=n_inner)
     evaluate = evaluator or batch_evaluator(study)
     units = {name: study.parameter_unit(name) for name in uncertain}
     kinds = {name: ("interval" if d.is_interval else d.kind) for name, d in uncertain.items()}

@@ -446,8 +446,9 @@ def sobol_indices(study: Any, uncertain: Mapping[str, Uncertain], *,
         How rows are evaluated, ``(names, X) -> {"model.port": array}`` (default: one
         vectorised pass in this process; a case passes its resumable one).
     """
-    from scaleweave.uq.propagate import batch_evaluator
+    from scaleweave.uq.propagate import batch_evaluator, in_port_units
 
+    uncertain = in_port_units(study, uncertain)
     names = list(uncertain)
     evaluate = evaluator or batch_evaluator(study)
 

@@ -1,4 +1,7 @@
-"""Occupancy likelihood with detection, and latent-scale selection, against exact values."""
+"""Occupancy likelihood with detection and the nested single-species fit, against exact values.
+
+The multi-species fit with a latent scale: ``test_scale_selection.py``.
+"""
 
 import math
 
@@ -6,13 +9,8 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from scaleweave.bridges.inference.occupancy import (
-    detection_loglik,
-    fit_scale_selection,
-    make_sampler,
-    simulate_detections,
-)
-from scaleweave.errors import ConfigError, ValidityError, ValidityWarning
+from scaleweave.bridges.inference.occupancy import detection_loglik, simulate_detections
+from scaleweave.errors import ConfigError, ValidityWarning
 
 
 @pytest.mark.parametrize("n_visits", [1, 3, 5])
@@ -40,52 +38,6 @@ def test_simulated_naive_occupancy_is_psi_times_detectability():
     assert np.all(y[z == 0] == 0)
 
 
-def _survey(seed, true_scale=1, n_sites=100, n_species=8):
-    rng = np.random.default_rng(seed)
-    base = rng.normal(size=n_sites)
-    # Three candidate scales, neighbours correlated 0.6 like nested buffers.
-    cov = np.stack([0.6 * base + 0.8 * rng.normal(size=n_sites), base,
-                    0.6 * base + 0.8 * rng.normal(size=n_sites)])
-    env = 0.5 * cov[true_scale] + rng.normal(size=n_sites)  # confounded with the truth
-    b_cov = rng.normal(1.2, 0.2, n_species)
-    psi = expit(0.3 + 0.5 * env[:, None] + b_cov * cov[true_scale][:, None])
-    y, _ = simulate_detections(psi, np.full(n_species, 0.5), 3, rng)
-    return y, cov, env
-
-
-def test_latent_scale_is_recovered_with_its_weight():
-    """Bayesian latent indicator scale selection (Stuber, Gruber & Fontaine 2017): with a
-    strong effect the true scale takes nearly all posterior weight and the community
-    effect's 95% interval covers its true mean (1.2)."""
-    y, cov, env = _survey(0)
-    fit = fit_scale_selection(y, 3, cov, np.array([100.0, 500.0, 2500.0]), env, chains=2,
-                              warmup=200, draws=200, seed=0)
-    assert fit.selected == 500.0
-    assert fit.weights[1] > 0.95
-    assert fit.weights.sum() == pytest.approx(1.0)
-    _mean, lo, hi = fit.interval("mu_cov")
-    assert lo < 1.2 < hi
-    assert fit.diagnostics["divergences"] == 0
-    assert fit.diagnostics["max_rhat"] < 1.05
-    assert [v.diagnostic for v in fit.validity()] == [
-        "max R-hat", "min bulk ESS", "min tail ESS", "divergent transitions"]
-
-
-def test_bad_input_names_what_is_wrong():
-    y, cov, _env = _survey(1, n_sites=30, n_species=2)
-    scales = np.array([1.0, 2.0, 3.0])
-    with pytest.raises(ConfigError, match=r"must be \(scales=2, sites=30\)"):
-        fit_scale_selection(y, 3, cov, scales[:2])
-    bad = cov.copy()
-    bad[2, 7] = np.nan
-    with pytest.raises(ConfigError, match=r"non-finite covariate at \(scale, site\) \[\(2, 7\)"):
-        fit_scale_selection(y, 3, bad, scales)
-    with pytest.raises(ConfigError, match=r"detections must lie in \[0, 2\]"):
-        fit_scale_selection(y, 2, cov, scales)
-    with pytest.raises(ConfigError, match="prior"):
-        fit_scale_selection(y, 3, cov, scales, prior=np.array([0.5, 0.5, 0.5]))
-
-
 def test_hierarchical_occupancy_recovers_gradient_and_mean_psi():
     """Quadrats nested in plots (plot sd 0.5 on the logit scale), a gradient effect 0.8,
     p = 0.3 over 4 visits: the posterior covers the simulation's truth (MacKenzie et al.
@@ -104,22 +56,6 @@ def test_hierarchical_occupancy_recovers_gradient_and_mean_psi():
     assert fit.diagnostics["divergences"] == 0
     with pytest.raises(ConfigError, match="non-finite covariates at sites"):
         fit_occupancy(nest["y"], 4, covariates=np.full(nest["y"].size, np.nan))
-
-
-def test_too_short_a_run_is_recorded_warned_or_raised():
-    """40 draws cannot give the 200 effective draws of two chains: the bulk ESS fails,
-    recorded in validity() by default, a warning or an error as the policy says."""
-    y, cov, env = _survey(1, n_sites=30, n_species=2)
-    scales = np.array([1.0, 2.0, 3.0])
-    sampler = make_sampler(2, 20, 20)
-    fit = fit_scale_selection(y, 3, cov, scales, env, mcmc=sampler)
-    assert "min bulk ESS" in {v.diagnostic for v in fit.validity() if not v.ok}
-    with pytest.warns(ValidityWarning, match="'scale selection': min bulk ESS"):
-        fit_scale_selection(y, 3, cov, scales, env, mcmc=sampler, validity="warn")
-    with pytest.raises(ValidityError, match="min bulk ESS"):
-        fit_scale_selection(y, 3, cov, scales, env, mcmc=sampler, validity="raise")
-    with pytest.raises(ConfigError, match="validity policy"):
-        fit_scale_selection(y, 3, cov, scales, env, validity="loud")
 
 
 def test_occupancy_fit_takes_the_validity_policy():

@@ -257,6 +257,11 @@ def test_kmc_model_ports_and_reproducibility():
     assert out["carrier_density"] == pytest.approx(64 / lat.volume)
     assert out["mobility"] > 0 and out["haven_ratio"] < 1.2
     assert model.cache_parameters()["seed"] == 3
+    # the carriers' tracer correlation factor is a port too: the engine's, unscaled
+    direct = run_kmc(lat, hop_rate=1.0, temperature=300.0, concentration=0.25, n_events=20_000,
+                     n_replicas=4, n_samples=100, n_blocks=10, rng=3)
+    assert out["correlation_factor"] == direct.correlation_factor
+    assert out["correlation_factor_err"] == direct.correlation_factor_err > 0
 
 
 def test_cache_key_is_the_exact_lattice_content():

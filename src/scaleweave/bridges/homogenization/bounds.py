@@ -25,7 +25,10 @@ Tensors
 For anisotropic phases (Mandel stiffness matrices, :mod:`scaleweave.materials.tensors`)
 the Voigt and Reuss bounds are tensors, :func:`voigt_reuss_stiffness`, and they bound
 the effective stiffness in the Loewner order, ``C_R <= C* <= C_V`` (every direction of
-strain: Hill 1952); :func:`loewner_margin` measures how far an ordering holds.
+strain: Hill 1952); :func:`loewner_margin` measures how far an ordering holds. That
+order bounds the moduli monotone in it (strain and stress moduli: diagonal entries,
+directional Young's moduli, the bulk modulus;
+:mod:`scaleweave.bridges.homogenization.moduli`), not the off-diagonal entries.
 :func:`voigt_isotropic_moduli` is Voigt's (1928) average of one crystal (or track) over
 all orientations.
 """

@@ -9,9 +9,12 @@ The bottom-up bridge of the essay, worked on a 3D-printed (laser powder-bed) par
 2. **Layer RVE.** A periodic voxel cell of tracks laid with the scan strategy
    (0/90 alternating, 67-degree rotation, ...) and seeded lack-of-fusion pores is
    homogenized by the FFT engine (conjugate gradients): the layer's effective
-   stiffness ``C*`` and eigenstrain ``eps*``, reported inside the Voigt/Reuss
-   (Hill 1952) matrix bounds, with the uniform-stiffness average as an exact check
-   and the Levin (1967) relation as a diagnostic of the solve.
+   stiffness ``C*`` and eigenstrain ``eps*``. ``C*`` is checked against the
+   Voigt/Reuss (Hill 1952) tensors in the Loewner order, and the moduli that order
+   bounds (diagonal entries, directional Young's moduli, bulk modulus) are reported
+   with their bounds; an off-diagonal entry such as ``C*_12`` has none. The
+   uniform-stiffness average is an exact check and the Levin (1967) relation a
+   diagnostic of the solve.
 3. **Build.** Layers are deposited one by one on a substrate; each is bonded
    stress-free to the bent stack and then develops its eigenstrain. The warpage of
    a long strip (cylindrical bending along the first scan direction, plane strain)

@@ -11,12 +11,18 @@ its checks and the finite-element build are one-off engine runs, done by
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from scaleweave.bridges.homogenization.bounds import loewner_margin, voigt_isotropic_moduli
+from scaleweave.bridges.homogenization.moduli import (
+    bulk_modulus,
+    voigt_reuss_range,
+    young_modulus,
+)
 from scaleweave.bridges.homogenization.plate import (
     LayerBuildModel,
     beam_layer,
@@ -44,6 +50,13 @@ from scaleweave.core.study import Study
 __all__ = ["analyse", "layer_settings", "sampling", "study"]
 
 _MANDEL = ("mandel_i", "mandel_j")
+#: Layer moduli that grow with the stiffness in the Loewner order, so Voigt/Reuss bound
+#: them: output name, the modulus of a Mandel stiffness, what it is.
+_MODULI = (
+    *((f"layer_E_{ax}", partial(young_modulus, direction=np.eye(3)[i]),
+       f"layer Young's modulus along {ax}") for i, ax in enumerate("xyz")),
+    ("layer_bulk_modulus", bulk_modulus, "layer bulk modulus 1/(I:S*:I)"),
+)
 _VOXELS = ("rve_x", "rve_y", "rve_z")
 
 
@@ -150,11 +163,18 @@ def _outputs(nominal: LayerRVE, bounds: tuple[np.ndarray, np.ndarray], eps_unifo
         out[f"uniform_layer_eps_{ax}"] = Output(
             float(eps_uniform[i, i]), "", description=f"layer eps*_{ax} of the dense RVE with "
             "one isotropic stiffness for every track (exactly the volume mean)")
-    for i, j in ((0, 0), (1, 1), (2, 2), (0, 1), (5, 5)):
-        out[f"layer_C{i + 1}{j + 1}"] = Output(
-            float(c_eff[i, j]) / 1e9, "GPa", float(c_r[i, j]) / 1e9, float(c_v[i, j]) / 1e9,
-            f"layer stiffness C*_{i + 1}{j + 1} (Mandel); lo/hi: Reuss and Voigt",
-            kind="bounds")
+    for i in (0, 1, 2, 5):  # a diagonal entry is the strain modulus of a basis mode
+        out[f"layer_C{i + 1}{i + 1}"] = Output(
+            float(c_eff[i, i]) / 1e9, "GPa", float(c_r[i, i]) / 1e9, float(c_v[i, i]) / 1e9,
+            f"layer stiffness C*_{i + 1}{i + 1} (Mandel); lo/hi: Reuss and Voigt (a "
+            "diagonal entry is e_i . C . e_i, bounded by the Loewner order)", kind="bounds")
+    out["layer_C12"] = Output(float(c_eff[0, 1]) / 1e9, "GPa", description="layer stiffness "
+                              "C*_12 (Mandel); an off-diagonal entry has no Voigt/Reuss bound")
+    for name, modulus, what in _MODULI:
+        lo, hi = voigt_reuss_range(c_v, c_r, modulus)
+        out[name] = Output(modulus(c_eff) / 1e9, "GPa", lo / 1e9, hi / 1e9,
+                           f"{what}; lo/hi: of the Reuss and Voigt tensors (Hill 1952)",
+                           kind="bounds")
     out["layer_voigt_margin"] = Output(loewner_margin(c_v, c_eff), "", description="smallest "
                                        "eigenvalue of (C_V - C*)/|C_V| (>= 0: below Voigt)")
     out["layer_reuss_margin"] = Output(loewner_margin(c_eff, c_r), "", description="smallest "

@@ -47,23 +47,26 @@ def _msd_figure(ds: xr.Dataset) -> Figure:
     err = ds["kmc_msd_err"].values[1:] * 1e20
     dim, d0, d_sig = int(s["dim"]), float(s["uncorrelated_diffusivity"]), float(
         s["collective_diffusivity"])
+    crystal = str(ds.attrs.get("lattice_kind", "crystal")) == "crystal"
     fig, ax = plt.subplots(figsize=(5.5, 4.0), constrained_layout=True)
     lo = np.maximum(msd - 1.96 * err, msd * 0.05)  # log axis: clip the band's lower edge
     ax.fill_between(t, lo, msd + 1.96 * err, color="C0", alpha=0.25, lw=0)
     ax.loglog(t, msd, color="C0", label="tracer MSD (kMC, 95% band over replicas)")
-    # straight lines <r^2> = 2 d D t, d = 3 in the kMC's (trace/3) convention
-    ax.loglog(t, 2 * dim * d0 * t * 1e20, "k:", lw=1, label="lone Li: 6 D0 t")
+    # straight lines <r^2> = 2 d D t in the kMC's (trace/d) convention
+    ax.loglog(t, 2 * dim * d0 * t * 1e20, "k:", lw=1, label=f"lone Li: {2 * dim} D0 t")
     ax.loglog(t, 2 * dim * d_sig * t * 1e20, "C2-.", lw=1,
-              label="collective: 6 D_sigma t (enters Nernst-Einstein)")
+              label=f"collective: {2 * dim} D_sigma t (enters Nernst-Einstein)")
     half = (t >= t[len(t) // 4]) & (msd > 0)
     if half.sum() >= 2:
         slope, icpt = np.polyfit(np.log(t[half]), np.log(msd[half]), 1)
+        note = (" (single file in an open channel: 1/2; a finite ring turns linear)" if crystal
+                else "")
         ax.loglog(t[half], np.exp(icpt) * t[half] ** slope, "C3--",
-                  label=f"fit A t^alpha, late half: alpha = {slope:.2f} (single file in an "
-                        "open channel: 1/2; a finite ring turns linear)")
+                  label=f"fit A t^alpha, late half: alpha = {slope:.2f}{note}")
     ax.set_xlabel("time at the nominal hop rate (s)")
     ax.set_ylabel("mean-square displacement (Angstrom^2)")
-    ax.set_title(f"kMC on the Li channels (c = {float(s['concentration']):.2f}): "
+    where = "the Li channels" if crystal else f"the {ds.attrs.get('lattice_kind')} lattice"
+    ax.set_title(f"kMC on {where} (c = {float(s['concentration']):.2f}): "
                  f"D_sigma = {d_sig:.3g} m^2/s", fontsize=9)
     ax.legend(fontsize=7)
     return fig
@@ -74,11 +77,15 @@ def _arrhenius_figure(ds: xr.Dataset) -> Figure:
     fig, ax = plt.subplots(figsize=(5.5, 4.0), constrained_layout=True)
     ax.fill_between(x, ds["conductivity_lo"].values, ds["conductivity_hi"].values, color="C1",
                     alpha=0.3, lw=0, label="95% band (barrier offset, prefactor)")
+    source = str(ds.attrs.get("barrier_source", "NEB"))
     ax.semilogy(x, ds["conductivity_nominal"].values, color="C1",
-                label="Nernst-Einstein, NEB barrier")
+                label=f"Nernst-Einstein, {source} barrier")
     ax.set_xlabel("1000 / T (1/K)")
-    ax.set_ylabel("Li conductivity, trace/3 (S/m)")
-    fig.suptitle("Li conductivity of LiFePO4 vs temperature (ideal crystal)", fontsize=10)
+    dim = int(ds["kmc_msd"].attrs.get("dim", 3))
+    ax.set_ylabel(f"Li conductivity, trace/{dim} (S/m)")
+    kind = str(ds.attrs.get("lattice_kind", "crystal"))
+    on = "ideal crystal" if kind == "crystal" else f"kMC on the {kind} lattice"
+    fig.suptitle(f"Li conductivity of LiFePO4 vs temperature ({on})", fontsize=10)
     top = ax.secondary_xaxis("top", functions=(lambda v: 1000.0 / np.maximum(v, 1e-9),
                                                lambda v: 1000.0 / np.maximum(v, 1e-9)))
     top.set_xlabel("T (K)")
@@ -117,5 +124,7 @@ def _voltage_figure(ds: xr.Dataset) -> Figure:
 
 def figures(ds: xr.Dataset) -> dict[str, Figure]:
     """The case's figures, headline (device voltage curves with bands) first."""
-    return {"voltage_curves": _voltage_figure(ds), "neb_profile": _neb_figure(ds),
-            "kmc_msd": _msd_figure(ds), "conductivity_arrhenius": _arrhenius_figure(ds)}
+    figs = {"voltage_curves": _voltage_figure(ds)}
+    if "neb_energy" in ds:  # no NEB when the barrier and the attempt frequency are given
+        figs["neb_profile"] = _neb_figure(ds)
+    return figs | {"kmc_msd": _msd_figure(ds), "conductivity_arrhenius": _arrhenius_figure(ds)}

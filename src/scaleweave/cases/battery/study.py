@@ -2,10 +2,12 @@
 
 ``neb`` holds the barrier model alone (run once by the case base, through the
 content-hash cache); ``battery`` is the sampled chain hop -> Arrhenius -> kMC ->
-Nernst-Einstein / Fick -> PyBaMM cell, whose NEB barrier and prefactor are
-:class:`~scaleweave.cases.base.Upstream` values of ``neb``. The case base binds the
-declared parameters, propagates the uncertain ones and computes the Sobol' indices
-of the top-rate capacity (:func:`sampling`); :mod:`.analysis` derives the rest.
+Nernst-Einstein / Fick -> PyBaMM cell, whose barrier and prefactor are
+:class:`~scaleweave.cases.base.Upstream` values of ``neb``, or the values the user
+gave (``barrier``, ``attempt_frequency``; with both given no NEB runs). The case
+base binds the declared parameters, propagates the uncertain ones and computes the
+Sobol' indices of the top-rate capacity (:func:`sampling`); :mod:`.analysis`
+derives the rest.
 """
 
 from __future__ import annotations
@@ -20,11 +22,17 @@ from scaleweave.core.parameters import ParameterValues
 from scaleweave.core.study import Study
 from scaleweave.errors import ConfigError
 
-__all__ = ["C_RATES", "carriers", "chain_study", "check_inputs", "kmc_settings",
-           "lfp_li_lattice", "rate_label", "sampling", "studies", "study"]
+__all__ = ["C_RATES", "LATTICES", "carriers", "chain_study", "check_inputs", "crystal_hop_distance",
+           "field_direction", "hop_distance", "kmc_lattice", "kmc_settings", "lfp_li_lattice",
+           "needs_neb", "rate_label", "sampling", "standard_kind", "studies", "study"]
 
 #: Discharge rates of the cell (1/h), ascending; Sobol' indices are of the last one.
 C_RATES = (1.0, 3.0)
+
+#: The kMC lattices a user may choose: the crystal's Li sublattice, or a standard
+#: lattice (parameter value -> name in :func:`~scaleweave.engines.lattice.sites.standard_lattice`).
+LATTICES = {"crystal": "", "square": "square", "triangular": "triangular",
+            "honeycomb": "honeycomb", "sc": "simple_cubic", "bcc": "bcc", "fcc": "fcc"}
 
 
 def rate_label(c: float) -> str:
@@ -37,8 +45,8 @@ def lfp_li_lattice(repeat: tuple[int, int, int] = (1, 16, 1)) -> Any:
 
     Built from the same Pnma structure as the NEB hop
     (:mod:`scaleweave.materials.lifepo4`, Streltsov et al. 1993) with
-    nearest-neighbour hops only (3.005 Angstrom along b; the next Li is 5.7 Angstrom
-    away in another channel), so every site has two neighbours.
+    nearest-neighbour hops only (3.005 Angstrom along b; the next Li is 5.7
+    Angstrom away in another channel), so every site has two neighbours.
 
     Parameters
     ----------
@@ -49,6 +57,60 @@ def lfp_li_lattice(repeat: tuple[int, int, int] = (1, 16, 1)) -> Any:
     from scaleweave.materials.lifepo4 import lifepo4_unit_cell
 
     return lattice_from_atoms(lifepo4_unit_cell(), "Li", repeat=repeat)
+
+
+def crystal_hop_distance() -> float:
+    """The Li-Li hop of the LiFePO4 channels (m): half the b axis (3.005 Angstrom)."""
+    from scaleweave.materials.lifepo4 import LIFEPO4_CELL
+
+    return LIFEPO4_CELL[1] / 2 * 1e-10
+
+
+def standard_kind(p: ParameterValues) -> str:
+    """The :func:`~scaleweave.engines.lattice.sites.standard_lattice` name of the chosen
+    lattice (``""`` for the crystal)."""
+    return LATTICES[p["lattice"]]
+
+
+def hop_distance(p: ParameterValues) -> float:
+    """The kMC hop distance (m): ``hop_distance`` if given, else the crystal's 3.005 A."""
+    return float(p["hop_distance"]) if p["hop_distance"] > 0 else crystal_hop_distance()
+
+
+def kmc_lattice(p: ParameterValues) -> Any:
+    """The kMC lattice of the run: the crystal's Li channels or a standard lattice.
+
+    ``kmc_cells`` unit cells along b (crystal: 2 channels of ``2 kmc_cells`` sites)
+    or along each periodic direction of a standard lattice, whose nearest-neighbour
+    distance is :func:`hop_distance` (a 2D lattice is a layer of that thickness).
+
+    Raises
+    ------
+    ConfigError
+        ``hop_distance`` given with the crystal, or a supercell too small for its
+        neighbours.
+    """
+    from scaleweave.engines.lattice.sites import standard_lattice
+
+    cells = int(p["kmc_cells"])
+    kind = standard_kind(p)
+    if not kind:
+        if p["hop_distance"] > 0:
+            raise ConfigError(f"parameter 'hop_distance' = {p.given['hop_distance']:g} angstrom "
+                              "does not apply to lattice=crystal (its hop is the crystal's own "
+                              "3.005 angstrom); choose a standard lattice to set it")
+        return lfp_li_lattice((1, cells, 1))
+    try:
+        return standard_lattice(kind, cells, hop_distance(p))
+    except ConfigError as exc:
+        raise ConfigError(f"parameter 'kmc_cells' = {cells} with lattice={p['lattice']}: "
+                          f"{exc}") from None
+
+
+def field_direction(p: ParameterValues) -> tuple[float, float, float]:
+    """Direction of the drift run's field: along the channels (b) of the crystal, along x
+    of a standard lattice."""
+    return (0.0, 1.0, 0.0) if not standard_kind(p) else (1.0, 0.0, 0.0)
 
 
 def carriers(p: ParameterValues, n_sites: int) -> int:
@@ -80,6 +142,7 @@ def check_inputs(p: ParameterValues) -> None:
     if p["t_min"] >= p["t_max"]:
         raise ConfigError(f"parameter 't_min' = {p['t_min']:g} K must be below 't_max' = "
                           f"{p['t_max']:g} K")
+    kmc_lattice(p)  # hop_distance with the crystal, too small a supercell
     if p["n_samples"] % 8:
         raise ConfigError(f"parameter 'n_samples' = {p['n_samples']} must be a multiple of "
                           "8 (8 independent scramblings give the Monte Carlo error)")
@@ -88,18 +151,19 @@ def check_inputs(p: ParameterValues) -> None:
 def chain_study(kmc: Any, device: Any, n_sites: int, n_carriers: int) -> Study:
     """The sampled part of the chain: hop -> Arrhenius -> kMC -> transport -> device.
 
-    Study parameters (bind them): ``barrier_neb``, ``barrier_offset`` [eV];
-    ``attempt_frequency_neb`` [Hz], ``attempt_frequency_factor`` [-];
+    Study parameters (bind them): ``barrier_base`` (the NEB's or the given barrier),
+    ``barrier_offset`` [eV]; ``attempt_frequency_base`` (Vineyard's or the given) [Hz],
+    ``attempt_frequency_factor`` [-];
     ``temperature`` [K]; ``blocking_factor`` [-]; ``electrolyte_conductivity`` [S/m].
     """
     from scaleweave.bridges.rates.arrhenius import ArrheniusModel
     from scaleweave.bridges.rates.transport import FickDiffusivityModel, NernstEinsteinModel
 
     hop = model_from_function(
-        lambda barrier_neb, barrier_offset, attempt_frequency_neb, attempt_frequency_factor: {
-            "barrier": barrier_neb + barrier_offset,
-            "attempt_frequency": attempt_frequency_neb * attempt_frequency_factor},
-        inputs={"barrier_neb": "eV", "barrier_offset": "eV", "attempt_frequency_neb": "Hz",
+        lambda barrier_base, barrier_offset, attempt_frequency_base, attempt_frequency_factor: {
+            "barrier": barrier_base + barrier_offset,
+            "attempt_frequency": attempt_frequency_base * attempt_frequency_factor},
+        inputs={"barrier_base": "eV", "barrier_offset": "eV", "attempt_frequency_base": "Hz",
                 "attempt_frequency_factor": ""},
         outputs={"barrier": "eV", "attempt_frequency": "Hz"}, name="hop",
         length_scale=3e-10, time_scale=1e-13, vectorized=True)
@@ -133,8 +197,14 @@ def chain_study(kmc: Any, device: Any, n_sites: int, n_carriers: int) -> Study:
     return study
 
 
+def needs_neb(p: ParameterValues) -> bool:
+    """Whether the NEB runs: unless both the barrier and the attempt frequency are given."""
+    return not (p["barrier"] > 0 and p["attempt_frequency"] > 0)
+
+
 def studies(p: ParameterValues, *, quick: bool, seed: int) -> dict[str, Study]:
-    """``neb`` (the barrier, run once) and ``battery`` (the chain it feeds, sampled).
+    """``neb`` (the barrier, run once; absent when ``barrier`` and ``attempt_frequency``
+    are both given) and ``battery`` (the chain it feeds, sampled).
 
     Parameters
     ----------
@@ -145,35 +215,42 @@ def studies(p: ParameterValues, *, quick: bool, seed: int) -> dict[str, Study]:
         Seed of the kMC (the model is deterministic given it).
     """
     from scaleweave.adapters.pybamm_device import DeviceModel
-    from scaleweave.bridges.rates.barrier import (
-        BarrierModel,
-        NEBSettings,
-        au_al100_adatom_hop,
-        lifepo4_b_channel_hop,
-    )
     from scaleweave.engines.lattice.kmc_model import KMCModel
 
     check_inputs(p)
-    calc = p["calculator"]
-    hop = lifepo4_b_channel_hop() if calc == "chgnet" else au_al100_adatom_hop()
-    settings = NEBSettings(n_images=int(p["neb_images"]), fmax=float(p.given["neb_fmax"]),
-                           max_steps=int(p["neb_max_steps"]))
-    neb = Study([BarrierModel(path=hop, calculator=calc, settings=settings, name="barrier")])
-    lattice = lfp_li_lattice((1, int(p["kmc_cells"]), 1))
+    built: dict[str, Study] = {}
+    if needs_neb(p):
+        from scaleweave.bridges.rates.barrier import (
+            BarrierModel,
+            NEBSettings,
+            au_al100_adatom_hop,
+            lifepo4_b_channel_hop,
+        )
+
+        calc = p["calculator"]
+        hop = lifepo4_b_channel_hop() if calc == "chgnet" else au_al100_adatom_hop()
+        settings = NEBSettings(n_images=int(p["neb_images"]), fmax=float(p.given["neb_fmax"]),
+                               max_steps=int(p["neb_max_steps"]))
+        built["neb"] = Study([BarrierModel(path=hop, calculator=calc, settings=settings,
+                                           name="barrier")])
+    lattice = kmc_lattice(p)
     n_car = carriers(p, lattice.n_sites)
     kmc = KMCModel(lattice=lattice, seed=seed, name="kmc", **kmc_settings(p, n_car))
     device = DeviceModel(parameter_set="Prada2013", model="SPMe", c_rates=C_RATES,
                          conductivity_mode="scale", diffusivity_target="positive particle",
                          quick=quick, name="device")
     chain = chain_study(kmc, device, lattice.n_sites, n_car)
-    chain.bind("barrier_neb", "hop.barrier_neb", value=Upstream("neb", "barrier.barrier"))
-    chain.bind("attempt_frequency_neb", "hop.attempt_frequency_neb",
-               value=Upstream("neb", "barrier.attempt_frequency"))
-    return {"neb": neb, "battery": chain}
+    for name, given, port in (("barrier", "barrier_base", "barrier.barrier"),
+                              ("attempt_frequency", "attempt_frequency_base",
+                               "barrier.attempt_frequency")):
+        value = p.quantity(name) if p[name] > 0 else Upstream("neb", port)
+        chain.bind(given, f"hop.{given}", value=value)
+    built["battery"] = chain
+    return built
 
 
 def study(p: ParameterValues, ctx: RunContext) -> dict[str, Study]:
-    """The case's studies (the NEB, then the chain it feeds) at the run's settings."""
+    """The case's studies (the NEB if it runs, then the chain) at the run's settings."""
     return studies(p, quick=ctx.quick, seed=ctx.seed)
 
 

@@ -17,9 +17,13 @@ The essay's example of stochastic and deterministic together:
   ``x = (c_IFN / K_IFN)^n_H``, from its local interferon. Exact SSA over all cells
   (:mod:`scaleweave.engines.kinetics.cell_sheet`).
 * **Interferon (deterministic)**: secreted by producing cells at ``q`` molecules/s,
-  diffusing (``D``) and decaying (``k``) on the sheet: the implicit
-  reaction-diffusion engine (:mod:`scaleweave.engines.continuum.reaction_diffusion`),
-  zero flux at the edges.
+  diffusing (``D``) and decaying (``k``): the implicit reaction-diffusion engine
+  (:mod:`scaleweave.engines.continuum.reaction_diffusion`), zero flux at every wall.
+  ``field_dimension = 2``: a film on the sheet (areal density, 1/m^2);
+  ``field_dimension = 3``: the medium above the sheet, ``medium_height`` deep, in
+  layers of one cell size; cells secrete into and read the layer above them (volume
+  density, 1/m^3; half-maximal protection at ``ifn_half_3d``)
+  (:mod:`scaleweave.cases.infection.field`).
 * **Coupled concurrently** (the coupling ``coupled``, a
   :class:`~scaleweave.core.coupler.Coupler`, not a study graph: cells and field feed
   each other): the cells (event driven) advance over each macro step reading the field
@@ -30,12 +34,17 @@ The essay's example of stochastic and deterministic together:
 
 References (analytic):
 
-* the establishment probability without protection against the branching process it
-  reduces to while susceptible cells are not depleted
-  (:mod:`scaleweave.analytic.branching`, Kendall 1948), within three binomial
-  standard errors;
-* the steady interferon field of one producing cell against ``q K0(r/lambda)/(2 pi D)``
-  (:mod:`scaleweave.analytic.point_source`; within 1% for r >= 2 cells).
+* the establishment probability without protection (the share of runs in which at
+  least ``establishment_threshold`` cells are ever infected) against the exact
+  probability of that event: the first passage of the embedded jump chain
+  (:func:`scaleweave.analytic.branching.threshold_probability`; the branching
+  process of Kendall 1948, with the susceptible cells used up), within three binomial
+  standard errors. The branching process's long-run survival probability is reported
+  beside it (an output, not the reference: near ``R0 = 1`` the two differ);
+* the steady interferon field of one producing cell against the point-source solution
+  of its dimension (:mod:`scaleweave.analytic.point_source`; within 1% for r >= 2
+  cells): ``q K0(r/lambda)/(2 pi D)`` in 2D, the Yukawa field
+  ``q exp(-r/lambda)/(4 pi D r)`` mirrored in the medium's zero-flux walls in 3D.
 
 Validity: the QSSA epsilon of the binding (Segel & Slemrod 1989) below 0.1, and the
 interferon decay length resolved by the cell grid.
@@ -85,8 +94,17 @@ class InfectionCase(Case):
                   low_open=True, scale="tissue"),
         Parameter("ifn_decay", 1.0, "1/h", "interferon decay rate", low=0.0, low_open=True,
                   scale="tissue"),
+        Parameter("field_dimension", "2", "", "space dimension of the interferon field: 2 "
+                  "(a film on the sheet) or 3 (the medium above the sheet)",
+                  choices=("2", "3"), scale="tissue"),
+        Parameter("medium_height", 100.0, "um", "depth of the medium above the sheet "
+                  "(3D field; whole cell sizes, at least 2)", low=0.0, low_open=True,
+                  scale="tissue"),
         Parameter("ifn_half", 1.0, "1/um^2", "interferon density for half-maximal "
-                  "protection", low=0.0, low_open=True, scale="cell"),
+                  "protection (2D field)", low=0.0, low_open=True, scale="cell"),
+        Parameter("ifn_half_3d", 5e-3, "1/um^3", "interferon density for half-maximal "
+                  "protection (3D field; 5e-3/um^3 is about 8 pM)", low=0.0, low_open=True,
+                  scale="cell"),
         Parameter("ifn_hill", 2.0, "", "Hill coefficient of the protection response", low=0.5,
                   high=10.0, scale="cell"),
         Parameter("protection_rate", 0.5, "1/h", "maximal protection rate of a cell "

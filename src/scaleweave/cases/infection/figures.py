@@ -50,8 +50,10 @@ def figures(ds: xr.Dataset) -> dict[str, Figure]:
     err = np.clip([np.subtract(vals, lo), np.subtract(hi, vals)], 0.0, None)
     ax.errorbar(x, vals, yerr=err, fmt="none",
                 ecolor="k", capsize=5, label="Wilson 95% interval")
-    ax.axhline(float(a["p_branching"]), color="k", ls="--", lw=1.2,
-               label="branching-process prediction")
+    ax.axhline(float(a["p_exact"]), color="k", ls="-", lw=1.2,
+               label=f"exact P(>= {k_est} ever infected), no protection")
+    ax.axhline(float(a["p_branching"]), color="k", ls=":", lw=1.2,
+               label="branching process never dies out")
     ax.set_xticks(x, names)
     ax.set_ylabel(f"P(>= {k_est} cells infected) (1)")
     ax.set_ylim(0, 1)
@@ -61,19 +63,22 @@ def figures(ds: xr.Dataset) -> dict[str, Figure]:
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.2), constrained_layout=True)
     r_um = ds["r_cells"].values * 1e6
-    ax1.semilogy(r_um, ds["ifn_profile"] * 1e-12, "o", color=_COLORS["protected"],
+    dim = int(a.get("field_dimension", 2))
+    to_um, unit = (1e-18, "1/um^3") if dim == 3 else (1e-12, "1/um^2")
+    ax1.semilogy(r_um, ds["ifn_profile"] * to_um, "o", color=_COLORS["protected"],
                  label="implicit reaction-diffusion (steady)")
-    ax1.semilogy(r_um[1:], ds["ifn_profile_k0"][1:] * 1e-12, "k-", lw=1.2,
-                 label="q K0(r/lambda) / (2 pi D)")
+    ax1.semilogy(r_um[1:], ds["ifn_profile_exact"][1:] * to_um, "k-", lw=1.2,
+                 label="q exp(-r/lambda)/(4 pi D r) + images" if dim == 3
+                 else "q K0(r/lambda) / (2 pi D)")
     ax1.set_xlabel("distance from the producing cell (um)")
-    ax1.set_ylabel("interferon density (1/um^2)")
+    ax1.set_ylabel(f"interferon density ({unit})")
     ax1.set_title("Cytokine around one producing cell")
     ax1.legend(fontsize=8)
     frac = ds["infected_fraction_protected"].values[-1]
     k = int(np.argmax(frac))
     extent = [0, float(ds["x"].values[-1] * 1e6 + ds["x"].values[0] * 1e6), 0,
               float(ds["y"].values[-1] * 1e6 + ds["y"].values[0] * 1e6)]
-    im = ax2.imshow(ds["ifn_final"].values[k] * 1e-12, origin="lower", extent=extent,
+    im = ax2.imshow(ds["ifn_final"].values[k] * to_um, origin="lower", extent=extent,
                     cmap="viridis")
     state = ds["state_final"].values[k]
     yy, xx = np.nonzero(state == 2)
@@ -81,7 +86,8 @@ def figures(ds: xr.Dataset) -> dict[str, Figure]:
     ax2.plot((xx + 0.5) * h, (yy + 0.5) * h, "r.", ms=3, label="producing cells")
     yy, xx = np.nonzero(state == 4)
     ax2.plot((xx + 0.5) * h, (yy + 0.5) * h, "w.", ms=1.5, alpha=0.6, label="protected cells")
-    fig.colorbar(im, ax=ax2, label="interferon at t_end (1/um^2)")
+    fig.colorbar(im, ax=ax2, label=f"interferon at t_end ({unit}"
+                                   f"{', floor layer' if dim == 3 else ''})")
     ax2.set_xlabel("x (um)")
     ax2.set_ylabel("y (um)")
     ax2.set_title(f"Sheet at t_end (run {k}, with interferon)")

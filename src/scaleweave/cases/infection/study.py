@@ -27,34 +27,43 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from scaleweave.analytic.branching import branching_establishment, infection_r0
-from scaleweave.analytic.point_source import point_source_2d
+from scaleweave.analytic.branching import (
+    branching_establishment,
+    infection_r0,
+    threshold_probability,
+)
 from scaleweave.bridges.reduction.binding import BindingQSSAModel
 from scaleweave.cases.base import Analysis, CaseRuns, RunContext, Sampling, StudyRun
+from scaleweave.cases.infection.field import (
+    cells_submodel,
+    field_grid,
+    field_reference,
+    field_unit,
+    three_d,
+)
 from scaleweave.core.checks import Validity
 from scaleweave.core.coupler import Coupler, Exchange
 from scaleweave.core.parameters import ParameterValues
 from scaleweave.core.progress import progress_bar
 from scaleweave.core.results import Output
 from scaleweave.core.study import Study
-from scaleweave.engines.continuum.reaction_diffusion import (
-    ReactionDiffusion,
-    ReactionDiffusionSubmodel,
-)
+from scaleweave.engines.continuum.reaction_diffusion import ReactionDiffusionSubmodel
 from scaleweave.engines.kinetics.cell_sheet import (
     ESTABLISHED,
     CellSheet,
-    CellSheetSubmodel,
     InfectedFractionRecorder,
 )
+from scaleweave.errors import ConfigError
 from scaleweave.uq.intervals import wilson_interval
 
-__all__ = ["analyse", "binding_study", "cell_rates", "coupling", "establishment",
-           "field_reference", "sampling", "study"]
+__all__ = ["analyse", "binding_study", "cell_rates", "check_inputs", "coupling",
+           "establishment", "exact_establishment", "field_reference", "sampling", "study"]
 
 #: Seed keys of the cell sheets' streams (the establishment runs and the two arms).
 _EST_STREAM, _PROTECTED_STREAM, _UNPROTECTED_STREAM = 1, 2, 3
 _QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95]
+#: Cells (replicas x cells per sheet) of one batch of establishment runs (memory).
+_EST_BATCH_CELLS = 2**22
 
 
 def _steps(p: ParameterValues) -> tuple[int, float]:
@@ -77,28 +86,44 @@ def binding_study(p: ParameterValues) -> Study:
     return study.set_input("qssa.n_cells", int(p["n_side"]) ** 2)
 
 
+def check_inputs(p: ParameterValues) -> None:
+    """Settings that only make sense together (each alone is range-checked).
+
+    Raises
+    ------
+    ConfigError
+        More cells to count as established than the sheet has; a 3D medium that is not
+        a whole number of at least 2 cell sizes.
+    """
+    n_cells = int(p["n_side"]) ** 2
+    if int(p["establishment_threshold"]) > n_cells:
+        raise ConfigError(f"parameter 'establishment_threshold' = "
+                          f"{int(p['establishment_threshold'])} is above the sheet's "
+                          f"{n_cells} cells (n_side = {int(p['n_side'])})")
+    field_grid(p)  # the medium's layers (3D)
+
+
 def coupling(p: ParameterValues, seed: int) -> Coupler:
-    """The arm with interferon: cells and field, exchanged every macro step.
+    """The arm with interferon: cells and field (2D film or 3D medium), exchanged every
+    macro step.
 
     The cells' sheet has no infection rate yet (``rates["beta"]``): the binding
     study provides it.
     """
-    n_side, h, H = int(p["n_side"]), p["cell_size"], p["macro_dt"]
-    sheet = CellSheet(n_side, int(p["replicas"]), int(p["virions0"]), cell_rates(p), seed,
-                      (_PROTECTED_STREAM,))
-    rd = ReactionDiffusion((n_side, n_side), h, p["ifn_diffusivity"], p["ifn_decay"],
-                           "neumann")
-    cells = CellSheetSubmodel(sheet, H, secretion=p["secretion"], spacing=rd.spacing,
-                              k_protect=p["protection_rate"], k_half=p["ifn_half"],
-                              hill=p["ifn_hill"])
+    H = p["macro_dt"]
+    sheet = CellSheet(int(p["n_side"]), int(p["replicas"]), int(p["virions0"]), cell_rates(p),
+                      seed, (_PROTECTED_STREAM,))
+    rd = field_grid(p)
+    cells = cells_submodel(p, sheet, rd, H)
     field = ReactionDiffusionSubmodel(rd, sheet.replicas, H / int(p["field_substeps"]),
-                                      field="ifn", unit="1/m^2")
+                                      field="ifn", unit=field_unit(p))
     return Coupler([cells, field], [Exchange("cells.source", "field.source"),
                                     Exchange("field.ifn", "cells.ifn")], H)
 
 
 def study(p: ParameterValues, ctx: RunContext) -> dict[str, Any]:
     """The binding study and the coupling, by label (nothing runs)."""
+    check_inputs(p)
     return {"binding": binding_study(p), "coupled": coupling(p, ctx.seed)}
 
 
@@ -109,38 +134,33 @@ def sampling(label: str, p: ParameterValues) -> Sampling:
 
 
 def establishment(p: ParameterValues, rates: dict[str, float], seed: int) -> int:
-    """Runs (of ``establishment_runs``, no protection) reaching the threshold."""
-    est = CellSheet(int(p["n_side"]), int(p["establishment_runs"]), int(p["virions0"]),
-                    rates, seed, (_EST_STREAM,))
-    est.advance(0.0, math.inf, stop_infected=int(p["establishment_threshold"]))
-    return int(np.sum(est.status == ESTABLISHED))
+    """Runs (of ``establishment_runs``, no protection) in which at least
+    ``establishment_threshold`` cells are ever infected.
 
-
-def field_reference(p: ParameterValues) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Steady interferon of one producing cell against ``q K0(r/lambda)/(2 pi D)``.
-
-    On a zero-flux grid at least 8 decay lengths across each way (odd, so the source
-    cell is the centre); the profile out to 4 decay lengths.
-
-    Returns ``(r_cells, profile (1/m^2), exact (1/m^2, NaN at r = 0), max relative
-    error for r >= 2 cells)``.
+    In batches of at most :data:`_EST_BATCH_CELLS` cells (the sheets' memory); the
+    first batch has the stream of an unbatched run, batch ``b > 0`` the seed key
+    ``(stream, b)``.
     """
-    h, D, k = p["cell_size"], p["ifn_diffusivity"], p["ifn_decay"]
-    lam = math.sqrt(D / k)
-    n_ref = max(int(p["n_side"]), 2 * math.ceil(8 * lam / h) + 1)
-    n_ref += 1 - n_ref % 2
-    rd = ReactionDiffusion((n_ref, n_ref), h, D, k, "neumann")
-    src = np.zeros((n_ref, n_ref))
-    ic = n_ref // 2
-    q = p["secretion"] if p["secretion"] > 0 else 1.0
-    src[ic, ic] = q / h**2
-    c = rd.steady(src)
-    r_cells = np.arange(0, min(ic, math.ceil(4 * lam / h)) + 1)
-    profile = c[ic, ic + r_cells]
-    exact = np.where(r_cells > 0, point_source_2d(np.maximum(r_cells, 1e-9) * h, q, D, k),
-                     np.nan)
-    far = r_cells >= 2
-    return r_cells, profile, exact, float(np.max(np.abs(profile[far] / exact[far] - 1.0)))
+    n_side, n_runs = int(p["n_side"]), int(p["establishment_runs"])
+    batch = max(1, _EST_BATCH_CELLS // (n_side * n_side))
+    hits = 0
+    for b, first in enumerate(range(0, n_runs, batch)):
+        est = CellSheet(n_side, min(batch, n_runs - first), int(p["virions0"]), rates, seed,
+                        (_EST_STREAM,) if b == 0 else (_EST_STREAM, b))
+        est.advance(0.0, math.inf, stop_infected=int(p["establishment_threshold"]))
+        hits += int(np.sum(est.status == ESTABLISHED))
+    return hits
+
+
+def exact_establishment(p: ParameterValues, beta: float) -> float:
+    """The exact probability of what :func:`establishment` counts: at least
+    ``establishment_threshold`` cells ever infected from ``virions0`` virions on the
+    sheet's ``n_side^2`` cells (:func:`~scaleweave.analytic.branching.threshold_probability`)."""
+    n_cells = int(p["n_side"]) ** 2
+    rates = cell_rates(p)
+    return threshold_probability(int(p["virions0"]), int(p["establishment_threshold"]),
+                                 beta * n_cells, rates["clearance"], rates["production"],
+                                 rates["death"], n_cells)
 
 
 def _binding(run: StudyRun, p: ParameterValues) -> tuple[float, float, Output]:
@@ -188,6 +208,7 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
 
     tic = time.perf_counter()
     established = establishment(p, rates, ctx.seed)
+    p_exact = exact_establishment(p, beta)
     p_branch = branching_establishment(v0, beta * n_cells, p["clearance"],
                                        rates["production"], rates["death"])
     timings["establishment"] = time.perf_counter() - tic
@@ -224,8 +245,12 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
         "establishment_probability": _share_output(
             established, n_est,
             f"P(>= {k_est} cells infected) without protection, Wilson 95% interval"),
-        "establishment_branching": Output(p_branch, "",
-                                          description="branching-process prediction"),
+        "establishment_exact": Output(
+            p_exact, "", description=f"exact P(>= {k_est} cells ever infected): first "
+                                     "passage of the embedded jump chain"),
+        "establishment_branching": Output(
+            p_branch, "", description="long-run survival probability of the branching "
+                                      "process (never dies out; not the counted event)"),
         "takeoff_protected": _share_output(
             took["protected"], replicas, f"fraction of {replicas} coupled runs with >= "
                                          f"{k_est} infected at t_end, with interferon"),
@@ -239,7 +264,8 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
         "qssa_epsilon": Output(epsilon, "", description="(k_on N + c)/(k_off + k_entry)"),
         "R0": Output(r0, "", description="infections caused by one producing cell"),
         "ifn_decay_length": Output(lam, "m", description="sqrt(D/k)"),
-        "field_error_max": Output(field_err, "", description="vs K0, r >= 2 cells"),
+        "field_error_max": Output(field_err, "", description="steady field of one "
+                                  "producing cell vs the point source, r >= 2 cells"),
     }
     outputs["protection_effect"] = Output(
         outputs["infected_fraction_unprotected"].value
@@ -249,7 +275,8 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
                   (r_cells, profile, exact), outputs)
     ds.attrs.update({"beta_per_s": beta, "epsilon": epsilon,
                      "events_protected": int(sheets["protected"].events.sum()),
-                     "establishment_runs": n_est, "establishment_threshold": k_est})
+                     "establishment_runs": n_est, "establishment_threshold": k_est,
+                     "field_dimension": 3 if three_d(p) else 2})
     validity = [Validity("coupler", "interferon decay length / cell size (field resolved "
                                     "on the cell grid)", lam / h, 2.0, "ge")]
     return Analysis(outputs=outputs, dataset=ds, validity=validity, timings=timings)
@@ -261,6 +288,10 @@ def _dataset(p: ParameterValues, times: np.ndarray, frac: dict[str, np.ndarray],
     """Everything the figures draw, with units; the headline numbers as attributes."""
     n_side, h, replicas = int(p["n_side"]), p["cell_size"], int(p["replicas"])
     r_cells, profile, exact = profiles
+    unit = field_unit(p)
+    where = "in the medium's floor layer " if three_d(p) else ""
+    if three_d(p):
+        field = field[..., 0]
     quantiles = {arm: np.quantile(f, _QUANTILES, axis=1) for arm, f in frac.items()}
     ds = xr.Dataset(
         {
@@ -271,11 +302,14 @@ def _dataset(p: ParameterValues, times: np.ndarray, frac: dict[str, np.ndarray],
             **{f"infected_quantiles_{arm}": (("quantile", "time"), q, {"units": "1"})
                for arm, q in quantiles.items()},
             "ifn_final": (("replica", "y", "x"), field,
-                          {"units": "1/m^2", "long_name": "interferon at t_end"}),
+                          {"units": unit, "long_name": f"interferon {where}at t_end"}),
             "state_final": (("replica", "y", "x"), sheet.state.reshape(replicas, n_side, n_side),
                             {"units": "1", "long_name": "cell state 0 S 1 E 2 I 3 D 4 P"}),
-            "ifn_profile": ("r_cells", profile, {"units": "1/m^2"}),
-            "ifn_profile_k0": ("r_cells", exact, {"units": "1/m^2"}),
+            "ifn_profile": ("r_cells", profile, {"units": unit, "long_name": (
+                f"steady interferon {where}around one producing cell")}),
+            "ifn_profile_exact": ("r_cells", exact, {"units": unit, "long_name": (
+                "point-source solution (Yukawa, mirrored in the walls)" if three_d(p)
+                else "point-source solution q K0(r/lambda)/(2 pi D)")}),
         },
         coords={"time": ("time", times, {"units": "s"}),
                 "replica": ("replica", np.arange(replicas), {"units": "1"}),
@@ -287,7 +321,8 @@ def _dataset(p: ParameterValues, times: np.ndarray, frac: dict[str, np.ndarray],
     est = outputs["establishment_probability"]
     ds.attrs.update({"p_establishment": est.value, "p_establishment_lo": est.lo,
                      "p_establishment_hi": est.hi,
-                     "p_branching": outputs["establishment_branching"].value})
+                     "p_branching": outputs["establishment_branching"].value,
+                     "p_exact": outputs["establishment_exact"].value})
     for arm in frac:
         out = outputs[f"takeoff_{arm}"]
         ds.attrs.update({f"takeoff_{arm}": out.value, f"takeoff_{arm}_lo": out.lo,

@@ -49,6 +49,11 @@ def figures(ds: xr.Dataset) -> dict[str, Figure]:
     ax2.plot(ds["time_single_rate"], energy_single_rate / energy_single_rate[0] - 1.0,
              color="#d62728",
              alpha=0.8, label="single-rate")
+    if "energy_error_bound" in a:
+        bound = float(a["energy_error_bound"])
+        ax2.axhline(-bound, color="k", ls="--", lw=1,
+                    label=f"bound of the multi-rate scheme, +-{bound:.3g}")
+        ax2.axhline(bound, color="k", ls="--", lw=1)
     ax2.set_xlabel("time t [s]")
     ax2.set_ylabel("relative energy error E/E0 - 1")
     ax2.legend(fontsize=8)

@@ -14,7 +14,12 @@ import time
 import numpy as np
 import xarray as xr
 
-from scaleweave.bridges.timestepping.multirate import MultirateChain, partition_chain
+from scaleweave.bridges.timestepping.multirate import (
+    RADIUS_GROWTH_LIMIT,
+    MultirateChain,
+    multirate_energy_bound,
+    partition_chain,
+)
 from scaleweave.cases.base import Analysis, CaseRuns, RunContext
 from scaleweave.core.checks import Validity
 from scaleweave.core.coupler import Coupler
@@ -30,24 +35,76 @@ from scaleweave.engines.particles.spring_chain import (
     verlet,
     verlet_growth_factor,
 )
+from scaleweave.errors import ConfigError
 
-__all__ = ["analyse", "chain_setup", "coupling", "study"]
+__all__ = ["MAP_MAX_MASSES", "analyse", "chain_setup", "coupling", "energy_bound",
+           "initial_pulse", "macro_steps", "study"]
 
 #: At most this many macro-step levels H, H/2, ... in the convergence study.
 _MAX_LEVELS = 7
+#: Largest chain whose one-step map (2n x 2n) is eigen-decomposed for the energy bound.
+MAP_MAX_MASSES = 400
+_BOUNDS: dict[tuple, tuple[float, float]] = {}
+
+
+def initial_pulse(p: ParameterValues) -> np.ndarray:
+    """The initial displacement (m) of every mass: ``pulse_amplitude`` times the shape
+    of ``u = (i - pulse_centre n) / pulse_width`` (see the case's docstring).
+
+    Raises
+    ------
+    ConfigError
+        The pulse displaces no mass (a triangle narrower than the mass spacing).
+    """
+    n = p["n_masses"]
+    i = np.arange(n)
+    u = (i - p["pulse_centre"] * n) / p["pulse_width"]
+    shape = p["pulse_shape"]
+    if shape == "sech":
+        x = 1.0 / np.cosh(np.clip(u, -700.0, 700.0))
+    elif shape == "triangle":
+        x = np.maximum(0.0, 1.0 - np.abs(u))
+    elif shape == "packet":
+        x = np.exp(-(u**2)) * np.cos(2 * np.pi * (i - p["pulse_centre"] * n)
+                                      / p["pulse_wavelength"])
+    else:
+        x = np.exp(-(u**2))
+    if not np.any(np.abs(x) > 1e-12):
+        raise ConfigError(f"parameter 'pulse_width' = {p['pulse_width']:g}: the "
+                          f"{shape} pulse at {p['pulse_centre']:g} of the chain displaces "
+                          "no mass; widen it")
+    return p["pulse_amplitude"] * x
 
 
 def chain_setup(p: ParameterValues) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
-    """Masses (kg), springs (N/m), the initial pulse (m) and the multi-rate blocks.
+    """Masses (kg), springs (N/m), the initial pulse (m, at rest) and the multi-rate
+    blocks (the partition at the macro step)."""
+    m, k, _ = build_chain(p["n_masses"], p["stiff_fraction"], p["stiffness_ratio"],
+                          p["mass"], p["spring_constant"])
+    return m, k, initial_pulse(p), partition_chain(m, k, p["macro_dt"])
 
-    The pulse is a smooth Gaussian in the soft part (a quarter along the chain), at
-    rest between fixed walls; the blocks are the partition at the macro step.
+
+def macro_steps(p: ParameterValues) -> int:
+    """Macro steps of the run (``t_end`` rounded to a whole number of them)."""
+    return max(1, round(p["t_end"] / p["macro_dt"]))
+
+
+def energy_bound(p: ParameterValues) -> tuple[float, float] | None:
+    """The multi-rate energy-error bound over the run and the step map's spectral
+    radius (:func:`multirate_energy_bound`); None above :data:`MAP_MAX_MASSES`.
+
+    Kept for the last few parameter sets: the references and the analysis both ask.
     """
-    n = p["n_masses"]
-    m, k, _ = build_chain(n, p["stiff_fraction"], p["stiffness_ratio"], p["mass"],
-                          p["spring_constant"])
-    x0 = np.exp(-(((np.arange(n) - n / 4) / p["pulse_width"]) ** 2))
-    return m, k, x0, partition_chain(m, k, p["macro_dt"])
+    if p["n_masses"] > MAP_MAX_MASSES:
+        return None
+    key = tuple(sorted((name, str(value)) for name, value in p.si.items()))
+    if key not in _BOUNDS:
+        m, k, x0, blocks = chain_setup(p)
+        while len(_BOUNDS) >= 4:
+            _BOUNDS.pop(next(iter(_BOUNDS)))
+        _BOUNDS[key] = multirate_energy_bound(m, k, x0, np.zeros_like(x0), blocks,
+                                              p["macro_dt"], p["substeps"], macro_steps(p))
+    return _BOUNDS[key]
 
 
 def coupling(p: ParameterValues) -> Coupler:
@@ -81,7 +138,7 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
     tic = time.perf_counter()
     omega_max = max_frequency(m, k)
     dt_crit = 2.0 / omega_max
-    n_macro = max(1, round(T / H))
+    n_macro = macro_steps(p)
     T = n_macro * H
     v0 = np.zeros(n)
     norm0 = float(np.linalg.norm(x0))
@@ -149,6 +206,9 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
     steps = np.arange(e_above.size)
     growth_measured = float(np.exp(np.polyfit(steps[fit], np.log(e_above[fit]), 1)[0]))
     timings["stability"] = time.perf_counter() - tic
+    tic = time.perf_counter()
+    bound = energy_bound(p)  # the scheme's one-step map: energy bound, spectral radius
+    timings["energy_bound"] = time.perf_counter() - tic
 
     e0 = e_mr[0, 1]
     rel_e = np.abs(e_mr[:, 1] / e0 - 1.0)
@@ -190,8 +250,20 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
         outputs["single_rate_log10_growth_at_macro_dt"] = Output(
             float(np.log10(e_sr_at_h.max() / e_sr_at_h[0])), "",
             description="single-rate Verlet at the macro step: log10 max E/E0 over 200 steps")
+    resonance = []
+    if bound is not None:
+        outputs["energy_error_bound"] = Output(
+            bound[0], "", description="bound on max |E/E0 - 1| of the scheme integrated, "
+                                      "from its one-step map")
+        outputs["step_map_spectral_radius"] = Output(
+            bound[1], "", description="spectral radius of the multi-rate one-step map")
+        resonance = [Validity(
+            "multirate coupler", f"growth of the least stable mode of the one-step map over "
+            f"the run, rho^N (N = {n_macro}; rho > 1: a coupling resonance)",
+            bound[1] ** n_macro, RADIUS_GROWTH_LIMIT)]
     validity = [
         *chain.validity(),
+        *resonance,
         Validity("multirate coupler",
                  "cost of multi-rate / single-rate at equal error (mass updates)",
                  cost_mr / cost_sr, 1.0),
@@ -207,6 +279,8 @@ def analyse(runs: CaseRuns, ctx: RunContext) -> Analysis:
         "mass_updates_multirate": int(cost_mr), "fast_masses": int(chain.fast_masses),
         "stiff_first_spring": int(stiff.start), "stiff_last_spring": int(stiff.stop) - 1,
         "macro_dt_s": float(H), "substeps": int(sub), "t_end_s": float(T),
+        "pulse_shape": str(p["pulse_shape"]),
+        **({} if bound is None else {"energy_error_bound": float(bound[0])}),
         "growth_per_step_exact": float(growth_exact)})
     return Analysis(outputs=outputs, dataset=ds, validity=validity, timings=timings)
 

@@ -3,7 +3,7 @@
 No stage is a study graph: every replicate's landscape and survey are simulated
 (stream ``(1, replicate)`` of the run context) and fitted by the hierarchical
 multi-species occupancy bridge whose pyrodiversity scale is a latent variable
-(:func:`scaleweave.bridges.inference.occupancy.fit_scale_selection`, seed
+(:func:`scaleweave.bridges.inference.scale_selection.fit_scale_selection`, seed
 ``1000 seed + replicate``); the first landscape is refitted without the environment.
 """
 
@@ -46,9 +46,10 @@ def replicates(p: ParameterValues, ctx: RunContext, scales: np.ndarray
     timings : dict
         Wall times (s) of ``simulate``, ``fit`` and ``fit_without_env``.
     """
-    from scaleweave.bridges.inference.occupancy import fit_scale_selection, make_sampler
+    from scaleweave.bridges.inference.scale_selection import fit_scale_selection, make_sampler
 
-    sampler = make_sampler(int(p["chains"]), int(p["warmup"]), int(p["draws"]))
+    sampler = make_sampler(int(p["chains"]), int(p["warmup"]), int(p["draws"]),
+                           target_accept=p["target_accept"])
     timings = {"simulate": 0.0, "fit": 0.0}
     n_rep = int(p["n_replicates"])
     weights = np.zeros((n_rep, scales.size))
@@ -75,11 +76,14 @@ def replicates(p: ParameterValues, ctx: RunContext, scales: np.ndarray
                                 seed=ctx.seed * 1000 + n_rep, mcmc=sampler)
     timings["fit_without_env"] = time.perf_counter() - tic
     return {"weights": weights, "effect": effect, **diag, "survey": first,
-            "naive": naive.interval("mu_cov")}, timings
+            "naive": naive.interval("mu_cov"),
+            "naive_validity": naive.validity(f"{_LABEL} without the environment "
+                                             "(first landscape)")}, timings
 
 
 def _validity(fits: dict[str, Any], chains: float) -> list[Validity]:
-    """The worst convergence diagnostics over the replicates (Vehtari et al. 2021)."""
+    """The worst convergence diagnostics over the replicates (Vehtari et al. 2021), and
+    those of the fit without the environment."""
     return [
         Validity(_LABEL, "max R-hat over replicates", float(fits["max_rhat"].max()), 1.01,
                  "le"),
@@ -89,6 +93,7 @@ def _validity(fits: dict[str, Any], chains: float) -> list[Validity]:
                  100.0 * chains, "ge"),
         Validity(_LABEL, "divergent transitions (all replicates)",
                  float(fits["divergences"].sum()), 0.0, "le"),
+        *fits["naive_validity"],
     ]
 
 

@@ -36,7 +36,9 @@ class KMCModel(Model):
     Outputs: ``tracer_diffusivity``, ``collective_diffusivity`` [m^2/s], ``haven_ratio``
     [-], ``drift_velocity`` [m/s] (along the field direction), ``mobility``
     [m^2/(V s)] (drift / field under a field, Einstein ``q D_sigma / kT`` without),
-    ``carrier_density`` [1/m^3], each value with its ``*_err`` (one standard error).
+    ``correlation_factor`` [-] (the carriers' tracer correlation factor over the
+    blocks), each with its ``*_err`` (one standard error), and ``carrier_density``
+    [1/m^3].
     Also ``uncorrelated_diffusivity`` [m^2/s] (a lone carrier), ``concentration``
     [-] (carriers per site), the tracer MSD curve ``msd_time`` [s], ``msd`` and
     ``msd_err`` [m^2] (``n_msd`` = ``n_samples + 1`` points), and the linear-response
@@ -77,6 +79,7 @@ class KMCModel(Model):
         ("haven_ratio", "", "Haven ratio D*/D_sigma"),
         ("drift_velocity", "m/s", "mean carrier velocity along the field direction"),
         ("mobility", "m**2/(V*s)", "carrier mobility (drift, or Einstein without field)"),
+        ("correlation_factor", "", "tracer correlation factor f of the carriers"),
     )
     outputs = (
         *(Port(n, u, description=d) for base, u, d in _PAIRS for n in (base, f"{base}_err")),
@@ -90,7 +93,7 @@ class KMCModel(Model):
     )
     cacheable = True
     vectorized = True
-    code_version = "1"
+    code_version = "2"
     identity = "lattice.kmc"
     diagnostics = (Diagnostic("field work per hop over kT (qEa/kT)", "field_work_over_kT",
                               0.1),)
@@ -149,6 +152,8 @@ class KMCModel(Model):
                 "collective_diffusivity": res.collective_diffusivity,
                 "collective_diffusivity_err": res.collective_diffusivity_err,
                 "haven_ratio": res.haven_ratio, "haven_ratio_err": res.haven_ratio_err,
+                "correlation_factor": res.correlation_factor,
+                "correlation_factor_err": res.correlation_factor_err,
                 "drift_velocity": float(res.drift_velocity @ self._direction),
                 "drift_velocity_err": float(np.sqrt(np.sum(
                     (res.drift_velocity_err * self._direction) ** 2))),
