@@ -63,6 +63,22 @@ def test_quick_run_recovers_the_scale(tmp_path):
     assert len(summary["references"]) == 3
     diags = {v["diagnostic"] for v in summary["validity"]}
     assert {"max R-hat over replicates", "divergent transitions (all replicates)"} <= diags
+    # Issue 13: the default quick run converges (it used to end at R-hat 1.013 and bulk
+    # ESS 150 < 200 with exit 0): every entry inside its limit, none a counter-example.
+    assert [(v["bridge"], v["diagnostic"], v["value"]) for v in summary["validity"]
+            if not v["ok"]] == []
+    assert not any(v["counterexample"] for v in summary["validity"])
+    val = {(v["bridge"], v["diagnostic"]): v for v in summary["validity"]}
+    rhat = val[("occupancy scale selection", "max R-hat over replicates")]
+    assert rhat["limit"] == 1.01 and rhat["value"] < 1.01
+    ess = val[("occupancy scale selection", "min bulk ESS over replicates")]
+    assert ess["limit"] == 200.0 and ess["value"] > 400.0  # 2 chains x 2000 draws
+    # The fit without the environment reports its convergence too.
+    naive = [v for (b, _), v in val.items() if "without the environment" in b]
+    assert {v["diagnostic"] for v in naive} == {"max R-hat", "min bulk ESS", "min tail ESS",
+                                                "divergent transitions"}
+    assert summary["parameters"]["draws"]["value"] == 2000
+    assert summary["parameters"]["target_accept"]["value"] == 0.8
 
 
 def test_buffer_larger_than_half_the_landscape_is_refused(tmp_path):
@@ -78,3 +94,6 @@ def test_full_run_recovers_the_scale_in_ninety_percent(tmp_path):
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["status"] == "passed"
     assert summary["outputs"]["recovery_rate"]["value"] >= 0.9
+    # Issue 13: the full run converges too (every replicate and the refit).
+    assert [(v["bridge"], v["diagnostic"], v["value"]) for v in summary["validity"]
+            if not v["ok"]] == []
