@@ -97,3 +97,8 @@ def test_full_run_recovers_the_scale_in_ninety_percent(tmp_path):
     # Issue 13: the full run converges too (every replicate and the refit).
     assert [(v["bridge"], v["diagnostic"], v["value"]) for v in summary["validity"]
             if not v["ok"]] == []
+
+
+def test_bad_nuts_setting_is_refused_before_running():
+    with pytest.raises(ConfigError, match=r"target_accept.*\[0.5, 1\)"):
+        resolve_parameters(PyrodiversityCase.parameters, overrides=["target_accept=1"])

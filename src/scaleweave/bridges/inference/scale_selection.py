@@ -15,13 +15,10 @@ Stuber, Gruber & Fontaine 2017, Landscape Ecol. 32:2365), summed out so NUTS sam
 only continuous parameters; its posterior weight is recovered per draw
 (Rao-Blackwellised): ``P(s | data) = E_theta[softmax_s(log pi_s + log L_s(theta))]``.
 
-**Sufficient statistics.** With ``eta = logit psi`` the log-likelihood of a
-(site, species) cell is ``eta - softplus(eta) + y log p + (J - y) log(1 - p)`` when
-the species was detected and ``softplus(eta + J log(1 - p)) - softplus(eta)`` when it
-was not, so the linear terms reduce to per-species sums over detected sites, computed
-once (:func:`community_statistics`), and a gradient costs two softplus per cell and
-scale (:func:`scale_loglik`, exactly the sum of
-:func:`~scaleweave.bridges.inference.occupancy.detection_loglik`).
+**Cost.** The detection terms of the likelihood reduce to per-species totals,
+computed once (:func:`community_statistics`); each (scale, site, species) cell then
+costs one ``exp`` and one ``log`` (:func:`scale_loglik`, exactly the sum of
+:func:`~scaleweave.bridges.inference.occupancy.detection_loglik`), all in float64.
 
 **Parameterisation.** With few species the community sd's are poorly known; in the
 usual non-centred form ``coef_k = mu + sd z_k`` the mean of the ``z_k`` trades off
@@ -79,16 +76,14 @@ def community_statistics(y: np.ndarray, n_visits: int, env: np.ndarray,
     Returns
     -------
     dict
-        ``undetected`` (sites, species) 0/1; per species ``detected_sites``,
-        ``detections``, ``env_detected`` (sum of ``env`` over its detected sites);
-        ``cov_detected`` (scales, species); and ``env``, ``cov``, ``n_visits``.
+        ``undetected`` (sites, species) 0/1; per species ``detected_sites`` and
+        ``detections`` (their sum over sites); and ``env``, ``cov``, ``n_visits``.
     """
     det = (np.asarray(y) > 0).astype(float)
-    env = np.asarray(env, dtype=float)
-    cov = np.asarray(covariate_by_scale, dtype=float)
     return {"undetected": 1.0 - det, "detected_sites": det.sum(axis=0),
             "detections": np.asarray(y, dtype=float).sum(axis=0),
-            "env_detected": env @ det, "cov_detected": cov @ det, "env": env, "cov": cov,
+            "env": np.asarray(env, dtype=float),
+            "cov": np.asarray(covariate_by_scale, dtype=float),
             "n_visits": np.float64(n_visits)}
 
 
@@ -99,6 +94,13 @@ def _softplus(x: Any, xp: Any) -> Any:
 def scale_loglik(stats: dict[str, Any], psi0: Any, env: Any, cov: Any, p0: Any,
                  xp: Any = np) -> Any:
     """Log-likelihood of all detections at each candidate scale, occupancy summed out.
+
+    A cell (scale, site, species) contributes ``log psi`` where the species was seen
+    and ``log(1 - psi + psi q^J)`` where it was not (``q = 1 - p``); the detection
+    terms ``y log p + (J - y) log q`` sum to per-species totals. With ``e =
+    exp(-|eta|)``, ``psi`` and ``1 - psi`` are ``1/(1 + e)`` and ``e/(1 + e)`` (in
+    the order of the sign of ``eta``), both to full relative precision, so a cell
+    costs one ``exp`` and one ``log``.
 
     Parameters
     ----------
@@ -118,12 +120,13 @@ def scale_loglik(stats: dict[str, Any], psi0: Any, env: Any, cov: Any, p0: Any,
     n = stats["n_visits"]
     log_p, log_q = -_softplus(-p0, xp), -_softplus(p0, xp)
     eta = (psi0 + env * stats["env"][:, None])[None] + cov * stats["cov"][:, :, None]
-    cells = xp.sum(stats["undetected"] * _softplus(eta + n * log_q, xp) - _softplus(eta, xp),
-                   axis=(1, 2))
+    e = xp.exp(-xp.abs(eta))
+    pos = eta >= 0
+    psi = xp.where(pos, 1.0, e) / (1.0 + e)
+    absent = xp.where(pos, e, 1.0) / (1.0 + e)
+    cells = xp.log(xp.where(stats["undetected"] > 0, absent + psi * xp.exp(n * log_q), psi))
     d, yk = stats["detected_sites"], stats["detections"]
-    linear = xp.sum(psi0 * d + env * stats["env_detected"] + yk * log_p
-                    + (n * d - yk) * log_q)
-    return cells + stats["cov_detected"] @ cov + linear
+    return cells.sum(axis=(1, 2)) + xp.sum(yk * log_p + (n * d - yk) * log_q)
 
 
 @dataclass
